@@ -1,0 +1,23 @@
+package org.flowlab.cli;
+
+import picocli.CommandLine;
+
+/** {@code --version}: Flowlab's version, the Java running it, the OS. */
+public final class VersionInfo implements CommandLine.IVersionProvider {
+
+    public static String flowlabVersion() {
+        String v = FlowlabCli.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    @Override
+    public String[] getVersion() {
+        return new String[] {
+            "Flowlab " + flowlabVersion(),
+            "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ", "
+                    + System.getProperty("java.home") + ")",
+            "OS " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                    + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores"
+        };
+    }
+}

@@ -1,0 +1,28 @@
+package org.flowlab;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** The layering rules of ARCHITECTURE.md that a compiler does not enforce. */
+class ArchitectureTest {
+    static final JavaClasses LIB = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("org.flowlab");
+
+    @Test
+    void scheduleIsPureJava() {
+        noClasses().that().resideInAPackage("org.flowlab.schedule..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("java..", "org.flowlab.schedule..")
+                .check(LIB);
+    }
+
+    @Test
+    void libKnowsNothingOfJupyter() {
+        noClasses().should().dependOnClassesThat().resideInAnyPackage("org.dflib.jjava..", "org.flowlab.kernel..",
+                "org.flowlab.ext..", "org.flowlab.cli..").check(LIB);
+    }
+}
