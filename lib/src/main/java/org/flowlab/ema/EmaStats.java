@@ -1,0 +1,42 @@
+package org.flowlab.ema;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.flowlab.lora.WeightSet;
+
+/**
+ * Norms of several weight sets (student, fast EMA, slow EMA) and the distances between every pair, the numbers an
+ * EMA display plots over time.
+ *
+ * @param step the training step they were taken at
+ * @param norms norm by set name, in the order given
+ * @param distances distance by {@code "a-b"} for every pair
+ */
+public record EmaStats(long step, Map<String, Double> norms, Map<String, Double> distances) {
+
+    public static EmaStats of(long step, List<WeightSet> sets) {
+        Map<String, Double> norms = new LinkedHashMap<>();
+        Map<String, Double> distances = new LinkedHashMap<>();
+        List<WeightSet> seen = new ArrayList<>();
+        for (WeightSet s : sets) {
+            norms.put(s.name(), s.norm());
+            for (WeightSet earlier : seen) {
+                distances.put(earlier.name() + "-" + s.name(), earlier.distance(s));
+            }
+            seen.add(s);
+        }
+        return new EmaStats(step, Collections.unmodifiableMap(norms), Collections.unmodifiableMap(distances));
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("step ").append(step).append(':');
+        norms.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " |%s|=%.4g", k, v)));
+        distances.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " d(%s)=%.4g", k, v)));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,262 @@
+package org.flowlab.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.WeakHashMap;
+import org.flowlab.nn.LinearLayer;
+import org.flowlab.nn.NamedParameters;
+import org.flowlab.nn.Parameter;
+import org.flowlab.nn.VelocityModel;
+
+/**
+ * The LoRA state of one model: its adapters, the active one, the runtime scale ({@code lora_scale} at inference),
+ * and per-thread weight-set overrides. Get it with {@link #of(VelocityModel)}.
+ */
+public final class Lora {
+    /** The adapter name that means "LoRA off": the base model (SCFM's teacher). */
+    public static final String BASE = "base";
+
+    private static final Map<VelocityModel, Lora> HOSTS = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private final VelocityModel model;
+    private final Map<String, LoraAdapter> adapters = new LinkedHashMap<>();
+    private volatile String active;
+    private volatile double scale = 1.0;
+    private volatile String merged;
+    private final ThreadLocal<Choice> override = new ThreadLocal<>();
+
+    /** What a thread's forward passes use instead of the active adapter and its own weights. */
+    private record Choice(String adapter, WeightSet weights, boolean base) {
+    }
+
+    private Lora(VelocityModel model) {
+        this.model = model;
+    }
+
+    /** The one LoRA host of this model (created on first use). */
+    public static Lora of(VelocityModel model) {
+        synchronized (HOSTS) {
+            return HOSTS.computeIfAbsent(model, Lora::new);
+        }
+    }
+
+    public VelocityModel model() {
+        return model;
+    }
+
+    /**
+     * Adds an adapter on every Linear the selector matches: A ~ N(0, 1/r) (PEFT's gaussian init), B = 0, both
+     * trainable. The first adapter added becomes active.
+     */
+    public synchronized LoraAdapter add(LoraConfig config, long seed) {
+        if (adapters.containsKey(config.name())) {
+            throw new IllegalArgumentException("an adapter named '" + config.name() + "' exists already; remove it first");
+        }
+        List<LinearLayer> targets = new ArrayList<>();
+        for (LinearLayer layer : model.linears().values()) {
+            if (config.targets().matches(layer.name())) {
+                targets.add(layer);
+            }
+        }
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("the LoRA targets " + config.targets() + " match no Linear of this model"
+                    + " (names look like " + String.join(", ", model.linears().keySet().stream().limit(4).toList()) + ")");
+        }
+        NDManager manager = model.manager().newSubManager();
+        SplittableRandom rng = new SplittableRandom(seed);
+        NamedParameters params = new NamedParameters();
+        Map<String, LoraAdapter.Pair> pairs = new LinkedHashMap<>();
+        int r = config.rank();
+        for (LinearLayer layer : targets) {
+            float[] a = new float[Math.toIntExact(r * layer.inFeatures())];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) (rng.nextGaussian() / r);
+            }
+            Parameter pa = params.add(new Parameter(LoraAdapter.aName(layer.name()),
+                    manager.create(a, new Shape(r, layer.inFeatures()))));
+            Parameter pb = params.add(new Parameter(LoraAdapter.bName(layer.name()),
+                    manager.zeros(new Shape(layer.outFeatures(), r))));
+            pa.setTrainable(true);
+            pb.setTrainable(true);
+            pairs.put(layer.name(), new LoraAdapter.Pair(layer.name(), pa, pb));
+            if (layer.branch() == null) {
+                layer.setBranch(this::branch); // one host per model, so a set branch is already ours
+            }
+        }
+        LoraAdapter adapter = new LoraAdapter(config, manager, pairs, params);
+        adapters.put(config.name(), adapter);
+        if (active == null) {
+            active = config.name();
+        }
+        return adapter;
+    }
+
+    /** Removes an adapter and frees its arrays. */
+    public synchronized void remove(String name) {
+        LoraAdapter a = adapter(name);
+        if (name.equals(merged)) {
+            throw new IllegalStateException("adapter '" + name + "' is merged; unmerge() first");
+        }
+        adapters.remove(name);
+        if (name.equals(active)) {
+            active = null;
+        }
+        a.manager().close();
+    }
+
+    public LoraAdapter adapter(String name) {
+        LoraAdapter a = adapters.get(name);
+        if (a == null) {
+            throw new IllegalArgumentException("no adapter named '" + name + "'; this model has " + adapters.keySet());
+        }
+        return a;
+    }
+
+    public List<LoraAdapter> adapters() {
+        return List.copyOf(adapters.values());
+    }
+
+    /** Makes this adapter the one forward passes use; {@code "base"} or null turns LoRA off. */
+    public void activate(String name) {
+        if (name == null || name.equals(BASE)) {
+            requireNotMerged("deactivate");
+            active = null;
+            return;
+        }
+        adapter(name);
+        if (merged != null && !merged.equals(name)) {
+            throw new IllegalStateException("adapter '" + merged + "' is merged into the base; unmerge() before switching");
+        }
+        active = name;
+    }
+
+    /** The active adapter's name, or {@code "base"}. */
+    public String active() {
+        String a = active;
+        return a == null ? BASE : a;
+    }
+
+    /** The inference {@code lora_scale}: multiplies every branch (0 = base, 1 = as trained). */
+    public void setScale(double newScale) {
+        if (!Double.isFinite(newScale)) {
+            throw new IllegalArgumentException("LoRA scale " + newScale + " is not a finite number");
+        }
+        requireNotMerged("change the scale");
+        scale = newScale;
+    }
+
+    public double scale() {
+        return scale;
+    }
+
+    /** A scope in which this thread's forward passes use {@code weights} in place of the active adapter's own. */
+    public Scope use(WeightSet weights) {
+        requireNotMerged("override weights");
+        String a = active;
+        if (a == null) {
+            throw new IllegalStateException("no adapter is active, so there is nothing to override");
+        }
+        return push(new Choice(a, weights, false));
+    }
+
+    /** A scope in which this thread's forward passes skip LoRA entirely: the base model, exactly. */
+    public Scope useBase() {
+        requireNotMerged("run the base");
+        return push(new Choice(null, null, true));
+    }
+
+    /** A scope in which this thread's forward passes use the named adapter with its own weights. */
+    public Scope useAdapter(String name) {
+        if (name == null || name.equals(BASE)) {
+            return useBase();
+        }
+        adapter(name);
+        requireNotMerged("switch adapters");
+        return push(new Choice(name, null, false));
+    }
+
+    private Scope push(Choice o) {
+        Choice previous = override.get();
+        override.set(o);
+        return () -> override.set(previous);
+    }
+
+    /** Ends an override; nothing else can fail. */
+    @FunctionalInterface
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Folds the active adapter into the base weights ({@code W += s (alpha/r) B A}); forward passes skip the branch. */
+    public synchronized void merge() {
+        if (merged != null) {
+            throw new IllegalStateException("adapter '" + merged + "' is merged already");
+        }
+        String a = active;
+        if (a == null) {
+            throw new IllegalStateException("no adapter is active; activate one to merge");
+        }
+        applyMerge(adapter(a), +1);
+        merged = a;
+    }
+
+    /** Undoes {@link #merge()}. */
+    public synchronized void unmerge() {
+        if (merged == null) {
+            throw new IllegalStateException("nothing is merged");
+        }
+        applyMerge(adapter(merged), -1);
+        merged = null;
+    }
+
+    public boolean isMerged() {
+        return merged != null;
+    }
+
+    private void applyMerge(LoraAdapter adapter, int sign) {
+        float factor = (float) (sign * scale * adapter.config().scale());
+        for (String module : adapter.modules()) {
+            LoraAdapter.Pair p = adapter.pair(module);
+            NDArray w = model.linears().get(module).weight().array();
+            try (NDArray ba = p.b().array().matMul(p.a().array()); NDArray delta = ba.mul(factor)) {
+                w.addi(delta);
+            }
+        }
+    }
+
+    private void requireNotMerged(String what) {
+        if (merged != null) {
+            throw new IllegalStateException("cannot " + what + " while adapter '" + merged + "' is merged; unmerge() first");
+        }
+    }
+
+    /** The LoRA term of one Linear for this thread's current choice of adapter and weights. */
+    private NDArray branch(LinearLayer layer, NDArray x) {
+        Choice o = override.get();
+        if (o != null && o.base()) {
+            return null;
+        }
+        String name = o != null ? o.adapter() : active;
+        if (name == null || (o == null && name.equals(merged))) {
+            return null;
+        }
+        LoraAdapter adapter = adapters.get(name);
+        LoraAdapter.Pair pair = adapter == null ? null : adapter.pair(layer.name());
+        if (pair == null) {
+            return null;
+        }
+        NDArray a = o != null && o.weights() != null ? o.weights().get(pair.a().name()) : pair.a().array(); // (r, in)
+        NDArray b = o != null && o.weights() != null ? o.weights().get(pair.b().name()) : pair.b().array(); // (out, r)
+        NDArray h = Linear.linear(x, a).singletonOrThrow().mul((float) (scale * adapter.config().scale())); // (..., r)
+        return Linear.linear(h, b).singletonOrThrow();                                                      // (..., out)
+    }
+}
