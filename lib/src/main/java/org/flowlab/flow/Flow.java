@@ -38,10 +38,7 @@ public final class Flow {
 
     /** Mean over everything but the batch axis: (B,...) -> (B). */
     public static NDArray perSampleMean(NDArray x) {
-        int[] axes = new int[x.getShape().dimension() - 1];
-        for (int i = 0; i < axes.length; i++) {
-            axes[i] = i + 1;
-        }
-        return x.mean(axes);
+        // PyTorch's engine reduces over one axis at a time in DJL
+        return x.reshape(x.getShape().get(0), -1).mean(new int[] {1});
     }
 }

@@ -140,12 +140,12 @@ public final class ToyDiT implements VelocityModel {
 
         parameters = mb.parameters();
         linears = Collections.unmodifiableMap(mb.linears());
-        imagePositions = manager.create(sinCosPositions(d, config.imageSize() / p), new Shape(1, config.tokens(), d));
+        imagePositions = Arrays.create(manager, sinCosPositions(d, config.imageSize() / p), new Shape(1, config.tokens(), d));
         float[] freq = new float[TIME_FREQUENCIES];
         for (int i = 0; i < freq.length; i++) {
             freq[i] = (float) Math.exp(-Math.log(10000) * i / TIME_FREQUENCIES);
         }
-        frequencies = manager.create(freq);
+        frequencies = Arrays.create(manager, freq);
         onesD = manager.ones(new Shape(d));
         zerosD = manager.zeros(new Shape(d));
     }
@@ -237,7 +237,8 @@ public final class ToyDiT implements VelocityModel {
 
     /** t (B) -> [cos(t f), sin(t f)] (B, 2F), f_i = 10000^(-i/F). */
     private NDArray timestepEmbedding(NDArray t) {
-        NDArray args = t.expandDims(1).mul(frequencies.expandDims(0));               // (B,F)
+        // the input comes first so the result lands in its manager, not the model's (DJL-NOTES, "Memory")
+        NDArray args = t.expandDims(1).mul(frequencies);                             // (B,1)*(F) -> (B,F)
         return NDArrays.concat(new NDList(args.cos(), args.sin()), 1);
     }
 
@@ -297,7 +298,7 @@ public final class ToyDiT implements VelocityModel {
             if (guidance.length != prompts.size()) {
                 throw new IllegalArgumentException(guidance.length + " guidance values for " + prompts.size() + " prompts");
             }
-            g = target.create(guidance);
+            g = Arrays.create(target, guidance);
         } else if (config.guidanceEmbed()) {
             throw new IllegalArgumentException("this model takes a guidance value per prompt");
         }

@@ -14,12 +14,18 @@ import java.util.Map;
  * @param elapsedSeconds wall time since the loop started
  * @param metrics the latest scalar values by name (e.g. {@code loss}, {@code loss_teacher}); insertion-ordered
  * @param preview a lib object to show beside the numbers (a sample grid, a chart), or {@code null}
+ * @param startStep the step this session of the loop began at (non-zero for a resumed run), for the pace
  */
 public record Progress(String job, long step, long total, double elapsedSeconds, Map<String, Double> metrics,
-                       Object preview) {
+                       Object preview, long startStep) {
 
     public Progress {
         metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+    }
+
+    public Progress(String job, long step, long total, double elapsedSeconds, Map<String, Double> metrics,
+                    Object preview) {
+        this(job, step, total, elapsedSeconds, metrics, preview, 0);
     }
 
     public static Progress of(String job, long step, long total, double elapsedSeconds) {
@@ -27,16 +33,16 @@ public record Progress(String job, long step, long total, double elapsedSeconds,
     }
 
     public Progress withMetrics(Map<String, Double> newMetrics) {
-        return new Progress(job, step, total, elapsedSeconds, newMetrics, preview);
+        return new Progress(job, step, total, elapsedSeconds, newMetrics, preview, startStep);
     }
 
     public Progress withPreview(Object newPreview) {
-        return new Progress(job, step, total, elapsedSeconds, metrics, newPreview);
+        return new Progress(job, step, total, elapsedSeconds, metrics, newPreview, startStep);
     }
 
-    /** Steps per second so far (0 before the first step). */
+    /** Steps per second in this session so far (0 before its first step). */
     public double itPerSecond() {
-        return step > 0 && elapsedSeconds > 0 ? step / elapsedSeconds : 0;
+        return step > startStep && elapsedSeconds > 0 ? (step - startStep) / elapsedSeconds : 0;
     }
 
     /** Seconds left at the average pace so far, or NaN when the total or the pace is unknown. */
