@@ -10,6 +10,12 @@ public final class VersionInfo implements CommandLine.IVersionProvider {
         return v == null ? "dev" : v;
     }
 
+    /** {@code "Linux amd64, 2 cores, Java 17.0.15"}. */
+    public static String machine() {
+        return System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", "
+                + Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version");
+    }
+
     @Override
     public String[] getVersion() {
         return new String[] {

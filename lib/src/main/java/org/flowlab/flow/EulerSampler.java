@@ -89,7 +89,7 @@ public final class EulerSampler {
     private static NDArray sigmas(NDArray like, double sigma, int batch) {
         float[] s = new float[batch];
         java.util.Arrays.fill(s, (float) sigma);
-        return org.flowlab.nn.Arrays.create(like.getManager(), s);
+        return org.flowlab.nn.OwnedArrays.create(like.getManager(), s);
     }
 
     private static float[] guidanceValues(Conditioning cond) {

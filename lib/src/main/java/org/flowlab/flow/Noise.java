@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
-import org.flowlab.nn.Arrays;
+import org.flowlab.nn.OwnedArrays;
 
 /**
  * Gaussian noise drawn in Java from explicit seeds, so the same seed gives the same initial noise for every method,
@@ -29,7 +29,7 @@ public final class Noise {
         long[] shape = new long[sampleShape.length + 1];
         shape[0] = seeds.length;
         System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
-        return Arrays.create(manager, data, new Shape(shape));
+        return OwnedArrays.create(manager, data, new Shape(shape));
     }
 
     /** A batch of standard normals from one generator. */
@@ -38,7 +38,7 @@ public final class Noise {
         for (int i = 0; i < data.length; i++) {
             data[i] = (float) rng.nextGaussian();
         }
-        return Arrays.create(manager, data, shape);
+        return OwnedArrays.create(manager, data, shape);
     }
 
     /** A generator for one purpose of one step of a seeded run: independent streams, reproducible on resume. */

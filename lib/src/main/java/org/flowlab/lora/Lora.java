@@ -81,7 +81,7 @@ public final class Lora {
                 a[i] = (float) (rng.nextGaussian() / r);
             }
             Parameter pa = params.add(new Parameter(LoraAdapter.aName(layer.name()),
-                    org.flowlab.nn.Arrays.create(manager, a, new Shape(r, layer.inFeatures()))));
+                    org.flowlab.nn.OwnedArrays.create(manager, a, new Shape(r, layer.inFeatures()))));
             Parameter pb = params.add(new Parameter(LoraAdapter.bName(layer.name()),
                     manager.zeros(new Shape(layer.outFeatures(), r))));
             pa.setTrainable(true);

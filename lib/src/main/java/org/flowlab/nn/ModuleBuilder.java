@@ -60,14 +60,14 @@ public final class ModuleBuilder {
                 // already zero
             }
         }
-        return parameters.add(new Parameter(name, Arrays.create(manager, values, shape)));
+        return parameters.add(new Parameter(name, OwnedArrays.create(manager, values, shape)));
     }
 
     /** A tensor filled with a constant (LayerNorm gains start at 1). */
     public Parameter constant(String name, Shape shape, float value) {
         float[] values = new float[Math.toIntExact(shape.size())];
         java.util.Arrays.fill(values, value);
-        return parameters.add(new Parameter(name, Arrays.create(manager, values, shape)));
+        return parameters.add(new Parameter(name, OwnedArrays.create(manager, values, shape)));
     }
 
     public NamedParameters parameters() {

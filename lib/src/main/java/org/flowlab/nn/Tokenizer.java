@@ -98,6 +98,6 @@ public final class Tokenizer {
         for (int b = 0; b < texts.size(); b++) {
             System.arraycopy(encode(texts.get(b)), 0, flat, b * maxLength, maxLength);
         }
-        return Arrays.create(manager, flat, new Shape(texts.size(), maxLength));
+        return OwnedArrays.create(manager, flat, new Shape(texts.size(), maxLength));
     }
 }

@@ -140,12 +140,12 @@ public final class ToyDiT implements VelocityModel {
 
         parameters = mb.parameters();
         linears = Collections.unmodifiableMap(mb.linears());
-        imagePositions = Arrays.create(manager, sinCosPositions(d, config.imageSize() / p), new Shape(1, config.tokens(), d));
+        imagePositions = OwnedArrays.create(manager, sinCosPositions(d, config.imageSize() / p), new Shape(1, config.tokens(), d));
         float[] freq = new float[TIME_FREQUENCIES];
         for (int i = 0; i < freq.length; i++) {
             freq[i] = (float) Math.exp(-Math.log(10000) * i / TIME_FREQUENCIES);
         }
-        frequencies = Arrays.create(manager, freq);
+        frequencies = OwnedArrays.create(manager, freq);
         onesD = manager.ones(new Shape(d));
         zerosD = manager.zeros(new Shape(d));
     }
@@ -298,7 +298,7 @@ public final class ToyDiT implements VelocityModel {
             if (guidance.length != prompts.size()) {
                 throw new IllegalArgumentException(guidance.length + " guidance values for " + prompts.size() + " prompts");
             }
-            g = Arrays.create(target, guidance);
+            g = OwnedArrays.create(target, guidance);
         } else if (config.guidanceEmbed()) {
             throw new IllegalArgumentException("this model takes a guidance value per prompt");
         }

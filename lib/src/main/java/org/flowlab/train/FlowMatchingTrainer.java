@@ -16,7 +16,7 @@ import org.flowlab.flow.Noise;
 import org.flowlab.io.Checkpoint;
 import org.flowlab.io.SafeTensors;
 import org.flowlab.io.Tensor;
-import org.flowlab.nn.Arrays;
+import org.flowlab.nn.OwnedArrays;
 import org.flowlab.nn.Engines;
 import org.flowlab.nn.NoGrad;
 import org.flowlab.nn.Parameter;
@@ -119,7 +119,7 @@ public final class FlowMatchingTrainer implements AutoCloseable {
                 sig[i] = (float) sigmas[i];
                 weights[i] = (float) config.weighting().weight(sigmas[i]);
             }
-            NDArray sigma = Arrays.create(sm, sig);
+            NDArray sigma = OwnedArrays.create(sm, sig);
             NDArray noise = Noise.gaussian(sm, Noise.stream(config.seed(), step, NOISE), batch.x0().getShape());
             NDArray xt = Flow.noised(batch.x0(), noise, sigma);                  // (B,C,H,W)
             NDArray target = Flow.velocityTarget(batch.x0(), noise);
@@ -131,7 +131,7 @@ public final class FlowMatchingTrainer implements AutoCloseable {
             try (GradientCollector gc = Engines.get().newGradientCollector()) {
                 NDArray v = model.velocity(xt, sigma, cond);
                 perSample = Flow.perSampleMean(v.sub(target).square());             // (B)
-                NDArray weighted = perSample.mul(Arrays.create(sm, weights)).mean();
+                NDArray weighted = perSample.mul(OwnedArrays.create(sm, weights)).mean();
                 loss = weighted.getFloat();
                 if (!Double.isFinite(loss)) {
                     throw new AdamW.NonFiniteException("loss is " + loss + " at step " + step + "; nothing was applied");
@@ -169,6 +169,19 @@ public final class FlowMatchingTrainer implements AutoCloseable {
      * step boundary when the thread is interrupted.
      */
     public List<StepResult> train(long totalSteps, ProgressListener listener) {
+        try {
+            return train(totalSteps, listener, null, 0);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // unreachable: no checkpoint is written
+        }
+    }
+
+    /**
+     * As {@link #train(long, ProgressListener)}, saving a checkpoint to {@code checkpoint} every {@code every} steps
+     * and at the end (an interrupted run keeps its last checkpoint).
+     */
+    public List<StepResult> train(long totalSteps, ProgressListener listener, Path checkpoint, int every)
+            throws IOException {
         plannedSteps = totalSteps;
         List<StepResult> results = new ArrayList<>();
         long start = System.nanoTime();
@@ -186,8 +199,14 @@ public final class FlowMatchingTrainer implements AutoCloseable {
                 metrics.put("grad_norm", r.gradNorm());
                 last = new Progress("train", step, totalSteps, (System.nanoTime() - start) / 1e9, metrics, null, first);
                 ProgressListener.notify(listener, last);
+                if (checkpoint != null && every > 0 && step % every == 0) {
+                    save(checkpoint);
+                }
             }
-        } catch (RuntimeException e) {
+            if (checkpoint != null && (every <= 0 || step % every != 0)) {
+                save(checkpoint);
+            }
+        } catch (RuntimeException | IOException e) {
             error = e;
             throw e;
         } finally {

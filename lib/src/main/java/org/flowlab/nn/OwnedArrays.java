@@ -9,8 +9,8 @@ import ai.djl.ndarray.types.Shape;
  * ByteBuffer with {@code from_blob}: views and autograd can outlive the wrapper that keeps the buffer alive, and the
  * garbage collector then frees memory a tensor still reads. A copy owned by libtorch has no such lifetime to manage.
  */
-public final class Arrays {
-    private Arrays() {
+public final class OwnedArrays {
+    private OwnedArrays() {
     }
 
     public static NDArray create(NDManager manager, float[] data, Shape shape) {
