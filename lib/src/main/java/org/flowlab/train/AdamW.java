@@ -66,12 +66,16 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** The global L2 norm of the current gradients. */
+    /**
+     * The global L2 norm of the current gradients: per-parameter norms (which libtorch computes without overflow)
+     * combined in double, so a huge but finite gradient is clipped rather than mistaken for infinity.
+     */
     public double gradientNorm() {
         double sum = 0;
         try (NDScope scope = new NDScope()) {
             for (Parameter p : parameters) {
-                sum += p.array().getGradient().square().sum().getFloat();
+                double n = p.array().getGradient().norm().getFloat();
+                sum += n * n;
             }
             scope.suppressNotUsedWarning();
         }

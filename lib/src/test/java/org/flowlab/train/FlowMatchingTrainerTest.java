@@ -59,7 +59,7 @@ class FlowMatchingTrainerTest {
 
     static FlowMatchingTrainer.Config config(TimestepSampler sampler) {
         return new FlowMatchingTrainer.Config(4, 42, sampler, LossWeighting.NONE, 0.1,
-                new OptimizerConfig(3e-3, 0.9, 0.999, 0.01, 1e-8, 1.0, 5, true, 0.1));
+                new OptimizerConfig(1e-3, 0.9, 0.999, 0.01, 1e-8, 1.0, 5, true, 0.1));
     }
 
     @Test

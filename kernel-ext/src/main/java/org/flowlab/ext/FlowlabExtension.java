@@ -1,0 +1,38 @@
+package org.flowlab.ext;
+
+import java.util.List;
+import org.dflib.jjava.jupyter.Extension;
+import org.dflib.jjava.jupyter.kernel.BaseKernel;
+import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
+import org.flowlab.kernel.FlowlabKernel;
+import org.flowlab.viz.Viz;
+
+/**
+ * The preloaded Flowlab library, found by the base library's {@code ServiceLoader} lookup of {@link Extension}:
+ * imports ({@link FlowlabImports}), one renderer per lib type that {@link Viz} can draw (lib makes the bundle,
+ * this only hands it to Jupyter), and the magics {@code %flowlab} and {@code %seed}.
+ */
+public final class FlowlabExtension implements Extension {
+
+    @Override
+    public void install(BaseKernel kernel) {
+        if (kernel instanceof FlowlabKernel fk) {
+            fk.addImports(FlowlabImports.IMPORTS);
+        }
+        for (Class<?> type : Viz.types()) {
+            register(kernel, type);
+        }
+        kernel.getMagicsRegistry().registerLineMagic("flowlab", (k, args) -> new FlowlabInfo());
+        kernel.getMagicsRegistry().registerLineMagic("seed", (k, args) -> Seeds.magic(args));
+    }
+
+    private static <T> void register(BaseKernel kernel, Class<T> type) {
+        kernel.getRenderer().createRegistration(type).preferring(MIMEType.ANY).supporting(MIMEType.ANY)
+                .register((value, ctx) -> Viz.bundle(value).ifPresent(b -> ExtensionSupport.fill(b, ctx)));
+    }
+
+    /** What the extension adds, for {@code %flowlab} and tests. */
+    public static List<String> magics() {
+        return List.of("flowlab", "seed");
+    }
+}
