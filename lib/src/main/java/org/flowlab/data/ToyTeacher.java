@@ -37,7 +37,7 @@ public final class ToyTeacher {
     public record Recipe(long steps, int batchSize, long seed, DiTConfig model, OptimizerConfig optimizer) {
         /** What produced the shipped weights. */
         public static Recipe shipped() {
-            return new Recipe(9000, 64, 2026, DiTConfig.toy(), OptimizerConfig.teacher());
+            return new Recipe(7000, 64, 2026, DiTConfig.toy(), OptimizerConfig.teacher());
         }
 
         public FlowMatchingTrainer.Config trainerConfig() {

@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import java.util.WeakHashMap;
 import org.flowlab.nn.LinearLayer;
 import org.flowlab.nn.NamedParameters;
+import org.flowlab.nn.Ops;
 import org.flowlab.nn.Parameter;
 import org.flowlab.nn.VelocityModel;
 
@@ -256,7 +257,7 @@ public final class Lora {
         }
         NDArray a = o != null && o.weights() != null ? o.weights().get(pair.a().name()) : pair.a().array(); // (r, in)
         NDArray b = o != null && o.weights() != null ? o.weights().get(pair.b().name()) : pair.b().array(); // (out, r)
-        NDArray h = Linear.linear(x, a).singletonOrThrow().mul((float) (scale * adapter.config().scale())); // (..., r)
+        NDArray h = Ops.scale(Linear.linear(x, a).singletonOrThrow(), scale * adapter.config().scale()); // (..., r)
         return Linear.linear(h, b).singletonOrThrow();                                                      // (..., out)
     }
 }

@@ -44,8 +44,10 @@ public final class ModuleBuilder {
         float[] values = new float[n];
         switch (init) {
             case XAVIER -> {
-                double fanIn = shape.dimension() > 1 ? shape.get(1) : shape.get(0);
-                double fanOut = shape.get(0);
+                // (out, in, k...) : a convolution's receptive field counts into both fans
+                double receptive = shape.dimension() > 2 ? shape.size() / (double) (shape.get(0) * shape.get(1)) : 1;
+                double fanIn = (shape.dimension() > 1 ? shape.get(1) : shape.get(0)) * receptive;
+                double fanOut = shape.get(0) * receptive;
                 double limit = Math.sqrt(6.0 / (fanIn + fanOut));
                 for (int i = 0; i < n; i++) {
                     values[i] = (float) ((rng.nextDouble() * 2 - 1) * limit);

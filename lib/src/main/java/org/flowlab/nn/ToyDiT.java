@@ -63,12 +63,23 @@ public final class ToyDiT implements VelocityModel {
     private final NDArray zerosD;
 
     private record TextLayer(Parameter norm1Weight, Parameter norm1Bias, LinearLayer q, LinearLayer k, LinearLayer v,
-                             LinearLayer out, Parameter norm2Weight, Parameter norm2Bias, LinearLayer fc1,
+                             LinearLayer out, QkNorm qk, Parameter norm2Weight, Parameter norm2Bias, LinearLayer fc1,
                              LinearLayer fc2) {
     }
 
     private record Block(LinearLayer modulation, LinearLayer q, LinearLayer k, LinearLayer v, LinearLayer addK,
-                         LinearLayer addV, LinearLayer out, LinearLayer fc1, LinearLayer fc2) {
+                         LinearLayer addV, LinearLayer out, QkNorm qk, QkNorm addedK, LinearLayer fc1, LinearLayer fc2) {
+    }
+
+    /**
+     * RMSNorm of queries and keys per head with a learned gain (SD3 and Flux do this): attention logits cannot grow
+     * without bound, which keeps training at a laptop-friendly learning rate stable.
+     */
+    private record QkNorm(Parameter q, Parameter k) {
+        static QkNorm create(ModuleBuilder mb, String prefix, int headDim) {
+            return new QkNorm(mb.constant(prefix + ".norm_q.weight", new Shape(headDim), 1f),
+                    mb.constant(prefix + ".norm_k.weight", new Shape(headDim), 1f));
+        }
     }
 
     /** A freshly initialised model on {@code device}, weights fixed by {@code seed}. */
@@ -98,6 +109,7 @@ public final class ToyDiT implements VelocityModel {
                     mb.linear(n + ".attn.to_k", e, e, true, Init.XAVIER),
                     mb.linear(n + ".attn.to_v", e, e, true, Init.XAVIER),
                     mb.linear(n + ".attn.to_out", e, e, true, Init.XAVIER),
+                    QkNorm.create(mb, n + ".attn", e / config.textHeads()),
                     mb.constant(n + ".norm2.weight", new Shape(e), 1f), mb.constant(n + ".norm2.bias", new Shape(e), 0f),
                     mb.linear(n + ".mlp.fc1", e, (long) e * config.mlpRatio(), true, Init.XAVIER),
                     mb.linear(n + ".mlp.fc2", (long) e * config.mlpRatio(), e, true, Init.XAVIER)));
@@ -131,6 +143,8 @@ public final class ToyDiT implements VelocityModel {
                     mb.linear(n + ".attn.add_k_proj", d, d, true, Init.XAVIER),
                     mb.linear(n + ".attn.add_v_proj", d, d, true, Init.XAVIER),
                     mb.linear(n + ".attn.to_out", d, d, true, Init.XAVIER),
+                    QkNorm.create(mb, n + ".attn", d / config.heads()),
+                    QkNorm.create(mb, n + ".attn.added", d / config.heads()),
                     mb.linear(n + ".ff.fc1", d, (long) d * config.mlpRatio(), true, Init.XAVIER),
                     mb.linear(n + ".ff.fc2", (long) d * config.mlpRatio(), d, true, Init.XAVIER)));
         }
@@ -174,16 +188,19 @@ public final class ToyDiT implements VelocityModel {
             }
             c = c.add(mlp(guidance1, guidance2, timestepEmbedding(cond.guidance().mul(1000f))));
         }
-        NDArray siluC = Activation.swish(c, 1f);
+        NDArray siluC = Ops.silu(c);
         NDArray textTokens = contextEmbedder.forward(ctx);                           // (B,L,D)
 
         NDArray h = xEmbedder.forward(patchify(x)).add(imagePositions);             // (B,T,D)
         for (Block b : blocks) {
             NDList mod = b.modulation().forward(siluC).expandDims(1).split(6, 2);    // 6 x (B,1,D)
             NDArray a = modulate(layerNorm(h), mod.get(0), mod.get(1));
-            NDArray keys = NDArrays.concat(new NDList(b.addK().forward(textTokens), b.k().forward(a)), 1); // (B,L+T,D)
+            int n = config.heads();
+            NDArray q = rmsPerHead(b.q().forward(a), b.qk().q(), n);
+            NDArray keys = NDArrays.concat(new NDList(rmsPerHead(b.addK().forward(textTokens), b.addedK().k(), n),
+                    rmsPerHead(b.k().forward(a), b.qk().k(), n)), 1);                      // (B,L+T,D)
             NDArray values = NDArrays.concat(new NDList(b.addV().forward(textTokens), b.v().forward(a)), 1);
-            NDArray attn = b.out().forward(attention(b.q().forward(a), keys, values, config.heads()));
+            NDArray attn = b.out().forward(attention(q, keys, values, n));
             h = h.add(mod.get(2).mul(attn));
             NDArray m = modulate(layerNorm(h), mod.get(3), mod.get(4));
             h = h.add(mod.get(5).mul(b.fc2().forward(Activation.gelu(b.fc1().forward(m)))));
@@ -200,8 +217,9 @@ public final class ToyDiT implements VelocityModel {
         Shape e = new Shape(config.textWidth());
         for (TextLayer layer : textLayers) {
             NDArray n1 = LayerNorm.layerNorm(t, e, layer.norm1Weight().array(), layer.norm1Bias().array(), LN_EPS).singletonOrThrow();
-            t = t.add(layer.out().forward(attention(layer.q().forward(n1), layer.k().forward(n1), layer.v().forward(n1),
-                    config.textHeads())));
+            int n = config.textHeads();
+            t = t.add(layer.out().forward(attention(rmsPerHead(layer.q().forward(n1), layer.qk().q(), n),
+                    rmsPerHead(layer.k().forward(n1), layer.qk().k(), n), layer.v().forward(n1), n)));
             NDArray n2 = LayerNorm.layerNorm(t, e, layer.norm2Weight().array(), layer.norm2Bias().array(), LN_EPS).singletonOrThrow();
             t = t.add(layer.fc2().forward(Activation.gelu(layer.fc1().forward(n2))));
         }
@@ -218,12 +236,21 @@ public final class ToyDiT implements VelocityModel {
         NDArray qh = q.reshape(b, tq, heads, dh).transpose(0, 2, 1, 3);              // (B,N,Tq,Dh)
         NDArray kh = k.reshape(b, tk, heads, dh).transpose(0, 2, 3, 1);              // (B,N,Dh,Tk)
         NDArray vh = v.reshape(b, tk, heads, dh).transpose(0, 2, 1, 3);              // (B,N,Tk,Dh)
-        NDArray weights = qh.matMul(kh).mul((float) (1 / Math.sqrt(dh))).softmax(-1); // (B,N,Tq,Tk)
+        NDArray weights = Ops.scale(qh.matMul(kh), 1 / Math.sqrt(dh)).softmax(-1); // (B,N,Tq,Tk)
         return weights.matMul(vh).transpose(0, 2, 1, 3).reshape(b, tq, dim);        // (B,Tq,D)
     }
 
+    /** x (B,T,D) -> per head of width Dh: x / rms(x) * gain, gain (Dh). */
+    static NDArray rmsPerHead(NDArray x, Parameter gain, int heads) {
+        Shape s = x.getShape();
+        long dh = s.get(2) / heads;
+        NDArray h = x.reshape(s.get(0), s.get(1), heads, dh);                          // (B,T,N,Dh)
+        NDArray rms = h.square().mean(new int[] {3}, true).add(1e-6f).sqrt();
+        return h.div(rms).mul(gain.array()).reshape(s);
+    }
+
     private NDArray mlp(LinearLayer first, LinearLayer second, NDArray x) {
-        return second.forward(Activation.swish(first.forward(x), 1f));
+        return second.forward(Ops.silu(first.forward(x)));
     }
 
     /** Non-affine LayerNorm over the last axis (DJL has no non-affine variant: constant gain 1, bias 0). */

@@ -39,9 +39,9 @@ public record OptimizerConfig(double lr, double beta1, double beta2, double weig
         return new OptimizerConfig(2e-5, 0.9, 0.999, 1e-4, 1e-8, 10.0, 0, false, 0);
     }
 
-    /** Toy teacher pre-training: a larger LR with warm-up and a cosine tail. */
+    /** Toy teacher pre-training: warm-up, then a cosine tail to 5%. */
     public static OptimizerConfig teacher() {
-        return new OptimizerConfig(1e-3, 0.9, 0.99, 0.0, 1e-8, 1.0, 500, true, 0.05);
+        return new OptimizerConfig(6e-4, 0.9, 0.999, 0.0, 1e-8, 1.0, 500, true, 0.05);
     }
 
     public OptimizerConfig withLr(double newLr) {

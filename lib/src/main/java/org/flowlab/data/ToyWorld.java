@@ -1,0 +1,54 @@
+package org.flowlab.data;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.flowlab.schedule.Schedule;
+import org.flowlab.schedule.ScfmGrid;
+import org.flowlab.schedule.TimeShift;
+
+/**
+ * Conventions of the toy world shared by every method so comparisons are fair: one inference schedule family
+ * ({@code linspace(1, 0, n+1)} with a static shift, first point {@code 1 - 1e-5}, as SCFM samples), the prompt sets
+ * evaluations use, and the 32-step teacher reference.
+ */
+public final class ToyWorld {
+    /** The static shift toy inference uses unless told otherwise. */
+    public static final double DEFAULT_SHIFT = 1.0;
+    /** Steps of the teacher reference that fidelity is measured against. */
+    public static final int REFERENCE_STEPS = 32;
+
+    private ToyWorld() {
+    }
+
+    /** The toy inference schedule at {@code steps} steps. */
+    public static Schedule schedule(int steps, double shift) {
+        return ScfmGrid.schedule(steps, TimeShift.of(shift));
+    }
+
+    public static Schedule schedule(int steps) {
+        return schedule(steps, DEFAULT_SHIFT);
+    }
+
+    /** {@code n} held-in combinations, the same for every call with this seed. */
+    public static List<ShapeAttributes> heldInPrompts(int n, long seed) {
+        return pick(ToyShapes.heldIn(), n, seed);
+    }
+
+    /** {@code n} held-out combinations (colour-shape pairs training never saw). */
+    public static List<ShapeAttributes> heldOutPrompts(int n, long seed) {
+        return pick(ToyShapes.heldOut(), n, seed);
+    }
+
+    private static List<ShapeAttributes> pick(List<ShapeAttributes> from, int n, long seed) {
+        if (n < 1 || n > from.size()) {
+            throw new IllegalArgumentException(n + " prompts asked for; choose 1.." + from.size());
+        }
+        List<ShapeAttributes> pool = new ArrayList<>(from);
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int i = pool.size() - 1; i > 0; i--) {
+            java.util.Collections.swap(pool, i, rng.nextInt(i + 1));
+        }
+        return List.copyOf(pool.subList(0, n));
+    }
+}
