@@ -179,6 +179,18 @@ public final class Evaluation {
         }
     }
 
+    /** Frechet distance of these images' features to real renders of the prompts (4 per prompt). */
+    public static double frechetToReal(float[][] images, List<ShapeAttributes> prompts, AttributeClassifier classifier,
+                                       NDManager m) {
+        int per = Math.max(4, (images.length + prompts.size() - 1) / prompts.size());
+        return FrechetDistance.between(features(images, classifier, m), realFeatures(prompts, per, classifier, m));
+    }
+
+    /** A method's images for these prompts and seeds, as Java arrays. */
+    public static float[][] images(Method method, List<String> prompts, long[] seeds, NDManager m) {
+        return generate(method, prompts, seeds, m);
+    }
+
     /** Images in chunks of 48 (memory), as Java arrays. */
     static float[][] generate(Method method, List<String> prompts, long[] seeds, NDManager m) {
         List<float[]> out = new ArrayList<>();

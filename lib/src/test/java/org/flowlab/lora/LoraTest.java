@@ -52,9 +52,7 @@ class LoraTest {
     }
 
     static void randomize(Parameter p, long seed) {
-        try (NDManager tmp = NDManager.newBaseManager()) {
-            p.copyFrom(Noise.forSeeds(tmp, new long[] {seed}, p.shape().getShape()).reshape(p.shape()).mul(0.1f));
-        }
+        org.flowlab.TestModels.randomize(p, seed);
     }
 
     float[] forward() {

@@ -1,0 +1,281 @@
+package org.flowlab.glance;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import org.flowlab.flow.EulerStep;
+import org.flowlab.flow.Flow;
+import org.flowlab.flow.Noise;
+import org.flowlab.flow.SamplingPlan;
+import org.flowlab.lora.Lora;
+import org.flowlab.lora.LoraAdapter;
+import org.flowlab.lora.LoraConfig;
+import org.flowlab.lora.TargetSelector;
+import org.flowlab.nn.NoGrad;
+import org.flowlab.nn.OwnedArrays;
+import org.flowlab.nn.VelocityModel;
+import org.flowlab.progress.Progress;
+import org.flowlab.progress.ProgressListener;
+import org.flowlab.schedule.CustomTimesteps;
+import org.flowlab.schedule.GlanceLists;
+import org.flowlab.schedule.LossWeighting;
+import org.flowlab.schedule.Schedule;
+import org.flowlab.train.FlowMatchingTrainer;
+import org.flowlab.train.OptimizerConfig;
+import org.flowlab.train.TrainingBatch;
+
+/**
+ * Glance, as its official code runs it:
+ * <ol>
+ *   <li>Lists: slow = early timesteps (positions 0,2,4,6,8 of a 50-step schedule), fast = late ones
+ *       (10,20,30,40,49), {@code sigma = t / 1000}, no shift on top ({@link GlanceLists}).</li>
+ *   <li>Per LoRA: 60 steps of plain flow matching on ONE image: draw an entry of its list, fresh noise,
+ *       {@code x = (1-sigma) x0 + sigma noise}, target {@code noise - x0} (the image's own velocity, not a base-model
+ *       prediction), MSE; AdamW 0.9/0.999, wd 0.01, LR 5e-4 constant after 10 warm-up steps, clip 1, rank 16,
+ *       alpha 4r.</li>
+ *   <li>Inference: {@code [slow/1000..., fast/1000..., 0]}, slow adapter for the first phase, fast for the second,
+ *       Euler throughout, the latent handed on unchanged ({@link #plan}).</li>
+ * </ol>
+ */
+public final class Glance {
+    public static final String SLOW = "slow";
+    public static final String FAST = "fast";
+
+    /** The two ways to integrate the ten steps. */
+    public enum Variant {
+        /** The schedule training implies: {@code [slow..., fast..., 0]}, Euler with its own differences. */
+        CONSISTENT,
+        /**
+         * The official Qwen pipeline: phase-1 step sizes from the 50-step base schedule, phase-2 step sizes from a
+         * fresh 5-step schedule (the total delta-sigma is about -1.054, not -1).
+         */
+        OFFICIAL_QWEN;
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        public static Variant fromId(String id) {
+            for (Variant v : values()) {
+                if (v.id().equalsIgnoreCase(id) || v.name().equalsIgnoreCase(id)) {
+                    return v;
+                }
+            }
+            throw new IllegalArgumentException("unknown Glance variant '" + id + "'; use consistent or official-qwen");
+        }
+    }
+
+    /**
+     * The recipe of one phase LoRA (defaults: the official Flux config).
+     *
+     * @param steps optimizer steps per LoRA
+     * @param rank LoRA rank
+     * @param alphaFactor alpha = alphaFactor * rank (official: 4; SimpleTuner's alpha = rank trains nothing in 60 steps)
+     * @param optimizer AdamW and warm-up
+     * @param draw how list entries are drawn
+     * @param captionDropout probability of the empty prompt (official: 0 for Flux, 0.1 for Qwen)
+     * @param batchSize images per step (one image, repeated)
+     * @param targets which Linears get the LoRA (default: every Linear of the transformer blocks)
+     * @param seed LoRA init, noise and draws
+     */
+    public record Config(int steps, int rank, double alphaFactor, OptimizerConfig optimizer,
+                         CustomTimesteps.DrawMode draw, double captionDropout, int batchSize, TargetSelector targets,
+                         long seed) {
+        public Config {
+            if (steps < 1 || rank < 1 || batchSize < 1) {
+                throw new IllegalArgumentException("steps " + steps + ", rank " + rank + ", batch " + batchSize
+                        + " must all be 1 or more");
+            }
+        }
+
+        public static Config official() {
+            return new Config(60, 16, 4, OptimizerConfig.glance(), CustomTimesteps.DrawMode.PER_BATCH, 0.0, 1,
+                    TargetSelector.regex("blocks\\..*"), 0);
+        }
+
+        public Config withSteps(int n) {
+            return new Config(n, rank, alphaFactor, optimizer, draw, captionDropout, batchSize, targets, seed);
+        }
+
+        public Config withRank(int r) {
+            return new Config(steps, r, alphaFactor, optimizer, draw, captionDropout, batchSize, targets, seed);
+        }
+
+        public Config withLr(double lr) {
+            return new Config(steps, rank, alphaFactor, optimizer.withLr(lr), draw, captionDropout, batchSize, targets, seed);
+        }
+
+        public Config withSeed(long s) {
+            return new Config(steps, rank, alphaFactor, optimizer, draw, captionDropout, batchSize, targets, s);
+        }
+
+        public Config withDraw(CustomTimesteps.DrawMode mode) {
+            return new Config(steps, rank, alphaFactor, optimizer, mode, captionDropout, batchSize, targets, seed);
+        }
+    }
+
+    /** One training step of one phase, for loss curves. */
+    public record LossPoint(String phase, long step, double sigma, double loss) {
+    }
+
+    /** Both adapters (now on the model) and how their training went. */
+    public record Result(GlanceLists lists, LoraAdapter slow, LoraAdapter fast, List<LossPoint> losses, double seconds) {
+    }
+
+    private Glance() {
+    }
+
+    /**
+     * Checks a hand-given list: non-empty, finite, within [0, 1000] (values above 1 are timesteps; all <= 1 are
+     * sigmas). Fails before any training.
+     */
+    public static double[] requireList(String phase, double[] timesteps) {
+        if (timesteps == null || timesteps.length == 0) {
+            throw new IllegalArgumentException("the " + phase + " timestep list is empty");
+        }
+        for (double t : timesteps) {
+            if (!Double.isFinite(t) || t < 0 || t > 1000) {
+                throw new IllegalArgumentException("the " + phase + " list holds " + t + "; timesteps must lie in [0, 1000]");
+            }
+        }
+        return timesteps.clone();
+    }
+
+    /**
+     * Trains the slow and the fast LoRA on one image and caption; both end up on the model as adapters
+     * {@code "slow"} and {@code "fast"} (replacing earlier ones of those names).
+     *
+     * @param image (C, H, W) in [-1, 1]
+     */
+    public static Result train(VelocityModel model, float[] image, String caption, GlanceLists lists, Config config,
+                               ProgressListener listener) {
+        requireList(SLOW, lists.slow());
+        requireList(FAST, lists.fast());
+        long[] shape = model.imageShape();
+        if (image.length != shape[0] * shape[1] * shape[2]) {
+            throw new IllegalArgumentException("the image has " + image.length + " values; the model takes "
+                    + shape[0] + "x" + shape[1] + "x" + shape[2]);
+        }
+        long start = System.nanoTime();
+        List<LossPoint> losses = Collections.synchronizedList(new ArrayList<>());
+        LoraAdapter slow = trainPhase(model, SLOW, lists.slow(), image, caption, config, config.seed(), losses, listener);
+        LoraAdapter fast = trainPhase(model, FAST, lists.fast(), image, caption, config, config.seed() + 1, losses, listener);
+        return new Result(lists, slow, fast, List.copyOf(losses), (System.nanoTime() - start) / 1e9);
+    }
+
+    private static LoraAdapter trainPhase(VelocityModel model, String phase, double[] timesteps, float[] image,
+                                          String caption, Config config, long seed, List<LossPoint> losses,
+                                          ProgressListener listener) {
+        Lora lora = Lora.of(model);
+        if (lora.adapters().stream().anyMatch(a -> a.name().equals(phase))) {
+            lora.remove(phase);
+        }
+        LoraAdapter adapter = lora.add(new LoraConfig(phase, config.rank(), config.alphaFactor() * config.rank(),
+                config.targets()), seed);
+        String previous = lora.active();
+        lora.activate(phase);
+        CustomTimesteps sampler = CustomTimesteps.of(timesteps, config.draw());
+        FlowMatchingTrainer.Config tc = new FlowMatchingTrainer.Config(config.batchSize(), seed, sampler,
+                LossWeighting.NONE, config.captionDropout(), config.optimizer());
+        try (FlowMatchingTrainer trainer = new FlowMatchingTrainer(model, List.copyOf(adapter.parameters().all()),
+                oneImage(image, caption, model.imageShape()), tc)) {
+            trainer.train(config.steps(), new ProgressListener() {
+                @Override
+                public void onProgress(Progress p) {
+                    listener.onProgress(new Progress("glance " + phase, p.step(), p.total(), p.elapsedSeconds(),
+                            p.metrics(), p.preview(), p.startStep()));
+                }
+            }).forEach(r -> losses.add(new LossPoint(phase, r.step(), r.sigmas()[0], r.loss())));
+        } finally {
+            adapter.parameters().setTrainable(false);
+            lora.activate(previous);
+        }
+        return adapter;
+    }
+
+    /** The same image and caption every step. */
+    static TrainingBatch.Source oneImage(float[] image, String caption, long[] shape) {
+        return (step, size, rng, m) -> {
+            float[] data = new float[image.length * size];
+            for (int i = 0; i < size; i++) {
+                System.arraycopy(image, 0, data, i * image.length, image.length);
+            }
+            return new TrainingBatch(OwnedArrays.create(m, data, new Shape(size, shape[0], shape[1], shape[2])),
+                    Collections.nCopies(size, caption));
+        };
+    }
+
+    /** The two-phase (in general N-phase) plan: slow adapter on the slow steps, fast adapter on the fast ones. */
+    public static SamplingPlan plan(GlanceLists lists) {
+        Schedule s = lists.inferenceSchedule();
+        return SamplingPlan.phases(s, List.of(new SamplingPlan.Phase(SLOW, lists.slow().length),
+                new SamplingPlan.Phase(FAST, lists.fast().length))).withLabel("Glance@" + s.steps());
+    }
+
+    /**
+     * The official Qwen pipeline's integration: the model sees the same ten sigmas, but phase-1 steps move by the
+     * 50-step base schedule's step at that position and phase-2 steps by a fresh {@code fast.length}-step schedule.
+     *
+     * @param fresh the fresh schedule for phase 2 (same preset and size, {@code fast.length} steps)
+     */
+    public static SamplingPlan officialQwenPlan(GlanceLists lists, Schedule fresh) {
+        if (fresh.steps() != lists.fast().length) {
+            throw new IllegalArgumentException("the fresh phase-2 schedule has " + fresh.steps() + " steps; the fast list "
+                    + lists.fast().length);
+        }
+        List<EulerStep> steps = new ArrayList<>();
+        double[] base = lists.base().sigmas();
+        for (double t : lists.slow()) {
+            int p = positionOf(base, t / 1000);
+            double sigma = t / 1000;
+            steps.add(new EulerStep(sigma, sigma + (base[p + 1] - base[p]), SLOW));
+        }
+        double[] d = fresh.deltas();
+        for (int j = 0; j < lists.fast().length; j++) {
+            double sigma = lists.fast()[j] / 1000;
+            steps.add(new EulerStep(sigma, sigma + d[j], FAST));
+        }
+        return new SamplingPlan("Glance@10 official-qwen", steps, 1.0);
+    }
+
+    private static int positionOf(double[] sigmas, double sigma) {
+        for (int i = 0; i < sigmas.length - 1; i++) {
+            if (Math.abs(sigmas[i] - sigma) < 1e-12) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("sigma " + sigma + " is not a step of the base schedule");
+    }
+
+    /**
+     * The flow-matching loss of the model (with {@code adapter} active, or {@code "base"}) on the image at each sigma,
+     * averaged over fixed noise seeds: what "the LoRA learned its timesteps" means.
+     */
+    public static double[] lossAt(VelocityModel model, String adapter, float[] image, String caption, double[] sigmas,
+                                  int noiseSeeds) {
+        double[] out = new double[sigmas.length];
+        long[] shape = model.imageShape();
+        try (NoGrad ng = NoGrad.enter(); Lora.Scope s = Lora.of(model).useAdapter(adapter);
+             NDManager m = model.manager().newSubManager()) {
+            long[] seeds = new long[noiseSeeds];
+            for (int k = 0; k < noiseSeeds; k++) {
+                seeds[k] = 10_000 + k;
+            }
+            NDArray x0 = oneImage(image, caption, shape).batch(0, noiseSeeds, null, m).x0();
+            NDArray noise = Noise.forSeeds(m, seeds, shape);
+            var cond = model.condition(Collections.nCopies(noiseSeeds, caption), m);
+            for (int i = 0; i < sigmas.length; i++) {
+                float[] sig = new float[noiseSeeds];
+                java.util.Arrays.fill(sig, (float) sigmas[i]);
+                NDArray sigma = OwnedArrays.create(m, sig);
+                NDArray v = model.velocity(Flow.noised(x0, noise, sigma), sigma, cond);
+                out[i] = v.sub(Flow.velocityTarget(x0, noise)).square().mean().getFloat();
+            }
+        }
+        return out;
+    }
+}
