@@ -1,0 +1,131 @@
+package org.flowlab.scfm;
+
+import org.flowlab.lora.TargetSelector;
+import org.flowlab.train.OptimizerConfig;
+
+/**
+ * Everything an SCFM run is configured by; defaults are the released scripts' (SPEC-scfm.md).
+ *
+ * @param teacherRatio probability that a sample's first jump is taken by the teacher (else the fast EMA)
+ * @param tSkip sub-steps per training segment (even): the segment spans T[j] .. T[j + tSkip]
+ * @param teacherMinSteps smallest teacher grid (a multiple of tSkip)
+ * @param teacherMaxSteps largest teacher grid
+ * @param nonShortcutRatio the first ceil(B r) samples of a batch get the plain flow-matching target instead
+ * @param shiftMin static grid shift drawn from [shiftMin, shiftMax)
+ * @param shiftMax see shiftMin
+ * @param dynamicShiftProbability probability of the resolution-dependent (Flux) shift instead
+ * @param fastDecay the fast EMA's decay (0.99)
+ * @param slowDecay the slow EMA's decay (0.999)
+ * @param emaRestartEvery restart both EMAs to the student every K steps; 0 = never (SD3 recipe: 2000)
+ * @param rank LoRA rank
+ * @param alpha LoRA alpha (scale alpha / rank)
+ * @param targets which Linears get the LoRA (every Linear, as released)
+ * @param optimizer AdamW: LR 2e-5, wd 1e-4, clip 10 (Flux)
+ * @param batchSize samples per step
+ * @param teacherCfg classifier-free guidance in every teacher / EMA pass (SD3.5: 3.5; 1 = off)
+ * @param seed every draw of the run
+ */
+public record ScfmConfig(double teacherRatio, int tSkip, int teacherMinSteps, int teacherMaxSteps,
+                         double nonShortcutRatio, double shiftMin, double shiftMax, double dynamicShiftProbability,
+                         double fastDecay, double slowDecay, int emaRestartEvery, int rank, double alpha,
+                         TargetSelector targets, OptimizerConfig optimizer, int batchSize, double teacherCfg, long seed) {
+
+    public ScfmConfig {
+        requireProbability("teacher_ratio", teacherRatio);
+        requireProbability("non_shortcut_ratio", nonShortcutRatio);
+        requireProbability("dynamic shift probability", dynamicShiftProbability);
+        requireTSkip(tSkip, teacherMinSteps);
+        if (teacherMaxSteps < teacherMinSteps || teacherMaxSteps % tSkip != 0) {
+            throw new IllegalArgumentException("teacher steps " + teacherMinSteps + ".." + teacherMaxSteps
+                    + " must be multiples of t_skip " + tSkip + " with min <= max");
+        }
+        if (!(shiftMin > 0 && shiftMax >= shiftMin)) {
+            throw new IllegalArgumentException("shift range [" + shiftMin + ", " + shiftMax + ") must be positive");
+        }
+        if (!(fastDecay >= 0 && fastDecay <= 1 && slowDecay >= 0 && slowDecay <= 1)) {
+            throw new IllegalArgumentException("EMA decays " + fastDecay + ", " + slowDecay + " must lie in [0, 1]");
+        }
+        if (emaRestartEvery < 0 || rank < 1 || !(alpha > 0) || batchSize < 1 || !(teacherCfg >= 0)) {
+            throw new IllegalArgumentException("restart " + emaRestartEvery + ", rank " + rank + ", alpha " + alpha
+                    + ", batch " + batchSize + ", cfg " + teacherCfg + ": use restart >= 0, rank >= 1, alpha > 0,"
+                    + " batch >= 1, cfg >= 0");
+        }
+    }
+
+    /** The released Flux script's settings. */
+    public static ScfmConfig official() {
+        return new ScfmConfig(0.4, 2, 32, 32, 0.0, 2.5, 4.5, 0.1, 0.99, 0.999, 0, 64, 64, TargetSelector.all(),
+                OptimizerConfig.scfm(), 8, 1.0, 0);
+    }
+
+    static void requireProbability(String name, double p) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException(name + " " + p + " must lie in [0, 1]");
+        }
+    }
+
+    static void requireTSkip(int tSkip, int teacherMinSteps) {
+        if (tSkip < 2 || tSkip % 2 != 0) {
+            throw new IllegalArgumentException("t_skip " + tSkip + " must be even and at least 2 (two jumps of t_skip/2"
+                    + " sub-steps each)");
+        }
+        if (tSkip > teacherMinSteps || teacherMinSteps % tSkip != 0) {
+            throw new IllegalArgumentException("t_skip " + tSkip + " must divide the teacher grid (" + teacherMinSteps
+                    + " steps) and not exceed it");
+        }
+    }
+
+    public ScfmConfig withTeacherRatio(double v) {
+        return new ScfmConfig(v, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin, shiftMax,
+                dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets, optimizer,
+                batchSize, teacherCfg, seed);
+    }
+
+    public ScfmConfig withTSkip(int v) {
+        return new ScfmConfig(teacherRatio, v, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin, shiftMax,
+                dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets, optimizer,
+                batchSize, teacherCfg, seed);
+    }
+
+    public ScfmConfig withNonShortcutRatio(double v) {
+        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, v, shiftMin, shiftMax,
+                dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets, optimizer,
+                batchSize, teacherCfg, seed);
+    }
+
+    public ScfmConfig withDecays(double fast, double slow) {
+        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
+                shiftMax, dynamicShiftProbability, fast, slow, emaRestartEvery, rank, alpha, targets, optimizer,
+                batchSize, teacherCfg, seed);
+    }
+
+    public ScfmConfig withEmaRestartEvery(int k) {
+        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
+                shiftMax, dynamicShiftProbability, fastDecay, slowDecay, k, rank, alpha, targets, optimizer, batchSize,
+                teacherCfg, seed);
+    }
+
+    public ScfmConfig withLora(int newRank, double newAlpha) {
+        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
+                shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, newRank, newAlpha, targets,
+                optimizer, batchSize, teacherCfg, seed);
+    }
+
+    public ScfmConfig withOptimizer(OptimizerConfig o) {
+        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
+                shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets, o,
+                batchSize, teacherCfg, seed);
+    }
+
+    public ScfmConfig withBatchSize(int b) {
+        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
+                shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets,
+                optimizer, b, teacherCfg, seed);
+    }
+
+    public ScfmConfig withSeed(long s) {
+        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
+                shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets,
+                optimizer, batchSize, teacherCfg, s);
+    }
+}

@@ -1,0 +1,81 @@
+package org.flowlab.scfm;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.flowlab.ema.EmaStats;
+import org.flowlab.io.DType;
+import org.flowlab.io.SafeTensors;
+import org.flowlab.io.Tensor;
+
+/**
+ * One SCFM step taken apart: per sample what was drawn, and the tensors of both jumps, the target and the student's
+ * prediction (each (B, C, H, W), flattened). The algebra holds by construction and is tested:
+ * {@code x_mid = x_t - d0 v1}, {@code x_end = x_mid - d1 v2}, {@code target = (x_t - x_end) / (d0 + d1)}; for a
+ * non-shortcut sample v1, v2 are 0, {@code x_mid = x_end = x_t} and the target is {@code noise - x0}.
+ *
+ * @param step the step this was (0-based)
+ * @param x0 the cached teacher endpoints the batch started from
+ * @param noise the fresh noise
+ * @param lossParts mean loss over all samples ("loss") and per kind ("teacher", "self", "non-shortcut")
+ * @param ema norms and distances of the student, fast and slow EMA after the step (null when not taken)
+ */
+public record StepTrace(long step, List<Draw> draws, List<String> prompts, long[] shape, float[] x0, float[] noise,
+                        float[] xT, float[] v1,
+                        float[] xMid, float[] v2, float[] xEnd, float[] target, float[] pred,
+                        Map<String, Double> lossParts, EmaStats ema) {
+
+    public int batchSize() {
+        return draws.size();
+    }
+
+    public double loss() {
+        return lossParts.get("loss");
+    }
+
+    /** Sample {@code i} of one of the tensors, e.g. {@code sample(trace.v1(), 3)}. */
+    public float[] sample(float[] tensor, int i) {
+        int per = tensor.length / draws.size();
+        return java.util.Arrays.copyOfRange(tensor, i * per, (i + 1) * per);
+    }
+
+    /** The tensors as F32 safetensors and the draws in {@code __metadata__} ("samples": a JSON list). */
+    public void save(Path file) throws IOException {
+        long[] s = new long[] {draws.size(), shape[0], shape[1], shape[2]};
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("x0", new Tensor(s, x0));
+        t.put("noise", new Tensor(s, noise));
+        t.put("x_t", new Tensor(s, xT));
+        t.put("v1", new Tensor(s, v1));
+        t.put("x_mid", new Tensor(s, xMid));
+        t.put("v2", new Tensor(s, v2));
+        t.put("x_end", new Tensor(s, xEnd));
+        t.put("target", new Tensor(s, target));
+        t.put("pred", new Tensor(s, pred));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("samples", "[" + draws.stream().map(Draw::toJson).collect(Collectors.joining(", ")) + "]");
+        meta.put("prompts", new com.google.gson.Gson().toJson(prompts));
+        meta.put("step", Long.toString(step));
+        lossParts.forEach((k, v) -> meta.put("loss." + k, Double.toString(v)));
+        SafeTensors.write(file, t, meta, DType.F32);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "SCFM step %d, loss %.5f%n", step, loss()));
+        for (int i = 0; i < draws.size(); i++) {
+            Draw d = draws.get(i);
+            sb.append(String.format(Locale.ROOT, "  %d %-12s n=%-2d j=%-2d sigma=%.4f d0=%.4f d1=%.4f shift=%.3f%s  %s%n",
+                    i, d.kind().id(), d.n(), d.j(), d.sigma(), d.d0(), d.d1(), d.shift(), d.dynamic() ? " (dynamic)" : "",
+                    prompts.get(i)));
+        }
+        if (ema != null) {
+            sb.append("  ").append(ema).append('\n');
+        }
+        return sb.toString();
+    }
+}

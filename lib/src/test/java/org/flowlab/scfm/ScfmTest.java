@@ -1,0 +1,256 @@
+package org.flowlab.scfm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.flowlab.TestModels;
+import org.flowlab.data.ToyWorld;
+import org.flowlab.lora.Lora;
+import org.flowlab.lora.WeightSet;
+import org.flowlab.nn.DiTConfig;
+import org.flowlab.nn.NoGrad;
+import org.flowlab.nn.OwnedArrays;
+import org.flowlab.nn.ToyDiT;
+import org.flowlab.train.AdamW;
+import org.flowlab.train.OptimizerConfig;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ScfmTest {
+    static final DiTConfig TINY = new DiTConfig(3, 16, 8, 16, 1, 2, 2, 8, 1, 2, 16, false);
+
+    @TempDir
+    static Path dir;
+    static Path cacheDir;
+
+    @BeforeAll
+    static void pregenerate() throws IOException {
+        cacheDir = dir.resolve("cache");
+        try (ToyDiT teacher = TestModels.awake(TINY, 1)) {
+            List<String> prompts = ToyWorld.heldInPrompts(6, 1).stream().map(a -> a.caption()).toList();
+            TeacherCache.pregenerate(teacher, prompts, 2, 100, new TeacherCache.Settings(4, 1.0, 1.0), cacheDir, p -> { });
+        }
+    }
+
+    static ScfmConfig config() {
+        return ScfmConfig.official().withLora(4, 4).withOptimizer(OptimizerConfig.scfm().withLr(5e-3)).withSeed(3);
+    }
+
+    /** Velocity of one sample under the current LoRA choice. */
+    static float[] velocity(ToyDiT model, float[] x, double sigma, String prompt) {
+        try (NoGrad ng = NoGrad.enter(); NDManager m = model.manager().newSubManager()) {
+            long[] s = model.imageShape();
+            NDArray xs = OwnedArrays.create(m, x, new Shape(1, s[0], s[1], s[2]));
+            return model.velocity(xs, OwnedArrays.create(m, new float[] {(float) sigma}), model.condition(List.of(prompt), m))
+                    .toFloatArray();
+        }
+    }
+
+    @Test
+    void cacheHoldsNoiseEndpointsAndHashes() throws IOException {
+        TeacherCache cache = TeacherCache.open(cacheDir);
+        assertEquals(12, cache.size());
+        assertEquals(3 * 16 * 16, cache.endpoint(0).length);
+        assertEquals(100, cache.entries().get(0).seed());
+        assertEquals(64, cache.entries().get(0).sha256().length());
+        // resumable: running pre-generation again regenerates nothing and changes nothing
+        try (ToyDiT teacher = TestModels.awake(TINY, 1)) {
+            long before = Files.getLastModifiedTime(cacheDir.resolve(cache.entries().get(3).file())).toMillis();
+            List<String> prompts = ToyWorld.heldInPrompts(6, 1).stream().map(a -> a.caption()).toList();
+            TeacherCache again = TeacherCache.pregenerate(teacher, prompts, 2, 100, new TeacherCache.Settings(4, 1.0, 1.0),
+                    cacheDir, p -> { });
+            assertEquals(before, Files.getLastModifiedTime(cacheDir.resolve(cache.entries().get(3).file())).toMillis());
+            assertArrayEquals(cache.endpoint(5), again.endpoint(5), 0f);
+        }
+    }
+
+    @Test
+    void stepTraceAlgebraAndGuides() throws IOException {
+        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir),
+                config().withNonShortcutRatio(0.25))) {
+            for (int i = 0; i < 4; i++) {
+                scfm.step(); // the EMAs move off zero and apart
+            }
+            Lora lora = Lora.of(model);
+            try (WeightSet fastBefore = copy(scfm.fastEma().weights(), scfm); WeightSet slowBefore = copy(scfm.slowEma().weights(), scfm)) {
+                StepTrace t = scfm.step(true);
+                assertTrue(fastBefore.distance(slowBefore) > 0, "fast and slow EMA differ");
+                int b = t.batchSize();
+                int teachers = 0;
+                int selfs = 0;
+                for (int i = 0; i < b; i++) {
+                    Draw d = t.draws().get(i);
+                    float[] xt = t.sample(t.xT(), i);
+                    float[] v1 = t.sample(t.v1(), i);
+                    float[] xm = t.sample(t.xMid(), i);
+                    float[] v2 = t.sample(t.v2(), i);
+                    float[] xe = t.sample(t.xEnd(), i);
+                    float[] tg = t.sample(t.target(), i);
+                    if (d.kind() == Draw.Kind.NON_SHORTCUT) {
+                        assertTrue(i < 2, "the first ceil(8 * 0.25) = 2 samples");
+                        float[] n = t.sample(t.noise(), i);
+                        float[] x0 = t.sample(t.x0(), i);
+                        for (int p = 0; p < tg.length; p++) {
+                            assertEquals(n[p] - x0[p], tg[p], 1e-6, "plain target");
+                        }
+                        continue;
+                    }
+                    for (int p = 0; p < xt.length; p++) {
+                        assertEquals(xt[p] - d.d0() * v1[p], xm[p], 1e-4, "x' = x_t - d0 v1");
+                        assertEquals(xm[p] - d.d1() * v2[p], xe[p], 1e-4, "x'' = x' - d1 v2");
+                        assertEquals((xt[p] - xe[p]) / d.segment(), tg[p], 1e-3, "target = (x_t - x'') / D");
+                    }
+                    String prompt = t.prompts().get(i);
+                    float[] expectedV1;
+                    if (d.kind() == Draw.Kind.TEACHER) {
+                        teachers++;
+                        try (Lora.Scope s = lora.useBase()) {
+                            expectedV1 = velocity(model, xt, d.sigma(), prompt);
+                        }
+                    } else {
+                        selfs++;
+                        try (Lora.Scope s = lora.use(fastBefore)) {
+                            expectedV1 = velocity(model, xt, d.sigma(), prompt);
+                        }
+                    }
+                    assertArrayEquals(expectedV1, v1, 2e-3f, d.kind() + " v1");
+                    float[] expectedV2;
+                    try (Lora.Scope s = lora.use(slowBefore)) {
+                        expectedV2 = velocity(model, xm, d.grid()[d.j() + 1], prompt);
+                    }
+                    assertArrayEquals(expectedV2, v2, 2e-3f, "v2 is always the slow EMA's");
+                }
+                assertTrue(teachers + selfs == 6, teachers + " teacher + " + selfs + " self");
+                assertTrue(t.ema() != null && t.ema().norms().containsKey("fast"));
+            }
+        }
+    }
+
+    static WeightSet copy(WeightSet w, Scfm scfm) {
+        WeightSet c = WeightSet.copyOf(scfm.student(), w.name() + "-copy");
+        c.copyFrom(w);
+        return c;
+    }
+
+    @Test
+    void emasStartAtZeroAndFollowTheStudent() throws IOException {
+        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
+            assertEquals(0, scfm.fastEma().weights().norm(), 0);
+            assertEquals(0, scfm.slowEma().weights().norm(), 0);
+            scfm.step();
+            double student = WeightSet.view(scfm.student()).norm();
+            // after one update from zero: fast = 0.01 theta, slow = 0.001 theta
+            assertEquals(0.01 * student, scfm.fastEma().weights().norm(), 1e-6 * student + 1e-9);
+            assertEquals(0.001 * student, scfm.slowEma().weights().norm(), 1e-6 * student + 1e-9);
+        }
+    }
+
+    @Test
+    void knobChangesTakeEffectNextStepAndAreLogged() throws Exception {
+        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
+            scfm.step();
+            scfm.setTeacherRatio(1.0);
+            scfm.setTSkip(4);
+            assertEquals(0.4, scfm.config().teacherRatio(), "not before the next step");
+            StepTrace t = scfm.step();
+            assertEquals(1.0, scfm.config().teacherRatio());
+            assertTrue(t.draws().stream().allMatch(d -> d.kind() == Draw.Kind.TEACHER && d.j() % 4 == 0));
+            var changes = scfm.changes();
+            assertEquals(2, changes.rowCount());
+            assertEquals(1L, changes.longColumn("step").get(0));
+            assertEquals("teacher_ratio", changes.stringColumn("knob").get(0));
+            assertThrows(IllegalArgumentException.class, () -> scfm.setTeacherRatio(2));
+            assertThrows(IllegalArgumentException.class, () -> scfm.setTSkip(3));
+            assertThrows(IllegalArgumentException.class, () -> scfm.setTSkip(64));
+
+            // a background run: pause, change a knob, resume, stop; the log records which step saw which value
+            ScfmRun run = ScfmRun.start(scfm, 1000, p -> { }, 0, null, 0);
+            Thread.sleep(200);
+            run.pause();
+            scfm.setTeacherRatio(0.0);
+            run.resume();
+            Thread.sleep(200);
+            run.stop();
+            assertTrue(!run.isRunning());
+            assertTrue(run.error() instanceof org.flowlab.progress.Interruption.RunInterruptedException, String.valueOf(run.error()));
+            var log = scfm.log();
+            assertTrue(log.rowCount() > 0);
+            long changedAt = scfm.changes().longColumn("step").get(2);
+            for (int r = 0; r < log.rowCount(); r++) {
+                double expected = log.longColumn("step").get(r) < changedAt ? 1.0 : 0.0;
+                assertEquals(expected, log.doubleColumn("teacher_ratio").get(r), "row " + r);
+            }
+        }
+    }
+
+    @Test
+    void checkpointResumeContinuesBitIdentically() throws IOException {
+        Path ckpt = dir.resolve("scfm.ckpt");
+        float[] straight;
+        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
+            for (int i = 0; i < 4; i++) {
+                scfm.step();
+            }
+            straight = scfm.slowEma().weights().get(scfm.student().modules().get(0) + ".lora_B.weight").toFloatArray();
+        }
+        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
+            scfm.step();
+            scfm.step();
+            scfm.save(ckpt);
+        }
+        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
+            scfm.resume(ckpt);
+            assertEquals(2, scfm.stepsDone());
+            scfm.step();
+            scfm.step();
+            assertArrayEquals(straight, scfm.slowEma().weights().get(scfm.student().modules().get(0) + ".lora_B.weight")
+                    .toFloatArray(), 0f);
+        }
+    }
+
+    @Test
+    void nanLossStopsTheRunAndKeepsTheLastCheckpoint() throws IOException {
+        Path ckpt = dir.resolve("nan.ckpt");
+        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
+            scfm.train(2, p -> { }, 0, ckpt, 1);
+            byte[] good = Files.readAllBytes(ckpt);
+            // poison the model: every forward now returns NaN
+            model.parameters().get("proj_out.bias").copyFrom(model.manager().full(new Shape(3 * 8 * 8), Float.NaN));
+            AdamW.NonFiniteException e = assertThrows(AdamW.NonFiniteException.class, () -> scfm.train(5, p -> { }, 0, ckpt, 1));
+            assertTrue(e.getMessage().contains("step 2"), e.getMessage());
+            assertArrayEquals(good, Files.readAllBytes(ckpt), "the last good checkpoint is untouched");
+            assertEquals(2, scfm.stepsDone());
+        }
+    }
+
+    @Test
+    void brokenCachesAreNamed() throws IOException {
+        Path broken = dir.resolve("broken");
+        Files.createDirectories(broken);
+        for (var e : TeacherCache.open(cacheDir).entries()) {
+            Files.copy(cacheDir.resolve(e.file()), broken.resolve(e.file()));
+        }
+        Files.copy(cacheDir.resolve(TeacherCache.MANIFEST), broken.resolve(TeacherCache.MANIFEST));
+        String victim = TeacherCache.open(cacheDir).entries().get(4).file();
+        byte[] bytes = Files.readAllBytes(broken.resolve(victim));
+        bytes[bytes.length - 3] ^= 0x11;
+        Files.write(broken.resolve(victim), bytes);
+        IllegalArgumentException corrupted = assertThrows(IllegalArgumentException.class, () -> TeacherCache.open(broken));
+        assertTrue(corrupted.getMessage().contains(victim), corrupted.getMessage());
+        Files.delete(broken.resolve(victim));
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> TeacherCache.open(broken));
+        assertTrue(missing.getMessage().contains("missing " + victim), missing.getMessage());
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> TeacherCache.open(dir.resolve("nowhere")));
+        assertTrue(none.getMessage().contains("manifest.json"), none.getMessage());
+    }
+}
