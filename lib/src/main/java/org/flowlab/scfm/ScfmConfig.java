@@ -123,6 +123,12 @@ public record ScfmConfig(double teacherRatio, int tSkip, int teacherMinSteps, in
                 optimizer, b, teacherCfg, seed);
     }
 
+    public ScfmConfig withTeacherCfg(double cfg) {
+        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
+                shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets,
+                optimizer, batchSize, cfg, seed);
+    }
+
     public ScfmConfig withSeed(long s) {
         return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
                 shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets,
