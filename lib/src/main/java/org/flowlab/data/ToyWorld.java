@@ -21,6 +21,31 @@ public final class ToyWorld {
     private ToyWorld() {
     }
 
+    /** Classpath location of the shipped distilled SCFM student. */
+    public static final String SHIPPED_SCFM = "/models/scfm-toy.safetensors";
+
+    /**
+     * Puts the shipped SCFM student on {@code model} as adapter {@code "student"} (replacing one of that name) and
+     * returns the file, whose metadata holds the recommended inference settings.
+     */
+    public static org.flowlab.io.LoraFiles.LoraFile loadShippedScfm(org.flowlab.nn.VelocityModel model)
+            throws java.io.IOException {
+        try (java.io.InputStream in = ToyWorld.class.getResourceAsStream(SHIPPED_SCFM)) {
+            if (in == null) {
+                throw new java.io.IOException(SHIPPED_SCFM + " is not on the classpath; build with the repository's"
+                        + " models/ folder, or distil one: ./flowlab scfm train");
+            }
+            var file = org.flowlab.io.LoraFiles.read(in.readAllBytes(), SHIPPED_SCFM);
+            var lora = org.flowlab.lora.Lora.of(model);
+            if (lora.adapters().stream().anyMatch(a -> a.name().equals("student"))) {
+                lora.remove("student");
+            }
+            org.flowlab.io.LoraFiles.load(lora, file, "student");
+            lora.activate("student");
+            return file;
+        }
+    }
+
     /** The toy inference schedule at {@code steps} steps. */
     public static Schedule schedule(int steps, double shift) {
         return ScfmGrid.schedule(steps, TimeShift.of(shift));

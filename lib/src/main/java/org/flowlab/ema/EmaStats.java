@@ -32,6 +32,23 @@ public record EmaStats(long step, Map<String, Double> norms, Map<String, Double>
         return new EmaStats(step, Collections.unmodifiableMap(norms), Collections.unmodifiableMap(distances));
     }
 
+    /** Norms and pairwise distances as a two-column table. */
+    public tech.tablesaw.api.Table table() {
+        java.util.List<String> names = new ArrayList<>();
+        java.util.List<Double> values = new ArrayList<>();
+        norms.forEach((k, v) -> {
+            names.add("|" + k + "|");
+            values.add(v);
+        });
+        distances.forEach((k, v) -> {
+            names.add("d(" + k + ")");
+            values.add(v);
+        });
+        return tech.tablesaw.api.Table.create("EMA state at step " + step).addColumns(
+                tech.tablesaw.api.StringColumn.create("quantity", names),
+                tech.tablesaw.api.DoubleColumn.create("value", values));
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("step ").append(step).append(':');

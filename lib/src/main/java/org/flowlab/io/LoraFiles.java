@@ -72,7 +72,16 @@ public final class LoraFiles {
     }
 
     public static LoraFile read(Path file) throws IOException {
-        SafeTensors.Contents c = SafeTensors.read(file);
+        return fromContents(SafeTensors.read(file), file);
+    }
+
+    /** A LoRA file from bytes (a classpath resource); {@code source} names it in errors. */
+    public static LoraFile read(byte[] bytes, String source) {
+        Path p = Path.of(source);
+        return fromContents(SafeTensors.decode(bytes, p), p);
+    }
+
+    private static LoraFile fromContents(SafeTensors.Contents c, Path file) {
         Map<String, Tensor> weights = new LinkedHashMap<>();
         int rank = -1;
         for (Map.Entry<String, Tensor> e : c.tensors().entrySet()) {
@@ -106,7 +115,12 @@ public final class LoraFiles {
 
     /** Reads a file and adds it to the model's LoRA host as a new adapter named {@code name}. */
     public static LoraAdapter load(Lora lora, Path file, String name) throws IOException {
-        LoraFile f = read(file);
+        return load(lora, read(file), name);
+    }
+
+    /** Adds a LoRA file already read to the model's LoRA host as a new adapter named {@code name}. */
+    public static LoraAdapter load(Lora lora, LoraFile f, String name) {
+        Path file = f.file();
         List<String> modules = f.modules();
         for (String m : modules) {
             if (!lora.model().linears().containsKey(m)) {

@@ -64,6 +64,44 @@ public record StepTrace(long step, List<Draw> draws, List<String> prompts, long[
         SafeTensors.write(file, t, meta, DType.F32);
     }
 
+    /**
+     * The step as pictures, one row per sample: the cached endpoint x0, x_t, x' (after the first jump), x'' (after
+     * the second), and where the target and the student's prediction would land in one jump to sigma 0
+     * ({@code x_t - sigma * v}); captions name the guide, n, j and sigma.
+     */
+    public org.flowlab.viz.ImageGrid grid() {
+        int b = draws.size();
+        int per = xT.length / b;
+        float[] tiles = new float[b * 6 * per];
+        java.util.List<String> captions = new java.util.ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            Draw d = draws.get(i);
+            float[][] row = {sample(x0, i), sample(xT, i), sample(xMid, i), sample(xEnd, i),
+                oneJump(sample(xT, i), sample(target, i), d.sigma()), oneJump(sample(xT, i), sample(pred, i), d.sigma())};
+            for (int k = 0; k < 6; k++) {
+                System.arraycopy(row[k], 0, tiles, (i * 6 + k) * per, per);
+            }
+            captions.add("x0 " + d.kind().id());
+            captions.add(String.format(Locale.ROOT, "x_t s=%.2f", d.sigma()));
+            captions.add(d.kind() == Draw.Kind.NON_SHORTCUT ? "(no jump)" : String.format(Locale.ROOT, "x' n=%d j=%d", d.n(), d.j()));
+            captions.add(d.kind() == Draw.Kind.NON_SHORTCUT ? "(no jump)" : String.format(Locale.ROOT, "x'' D=%.3f", d.segment()));
+            captions.add("target->0");
+            captions.add("student->0");
+        }
+        return org.flowlab.viz.ImageGrid.of(tiles, b * 6, (int) shape[0], (int) shape[1], (int) shape[2])
+                .captions(captions).columns(6)
+                .title(String.format(Locale.ROOT, "SCFM step %d: loss %.4f (teacher %.4f, self %.4f)", step, loss(),
+                        lossParts.get("teacher"), lossParts.get("self")));
+    }
+
+    private static float[] oneJump(float[] x, float[] v, double sigma) {
+        float[] out = new float[x.length];
+        for (int p = 0; p < x.length; p++) {
+            out[p] = (float) (x[p] - sigma * v[p]);
+        }
+        return out;
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "SCFM step %d, loss %.5f%n", step, loss()));
