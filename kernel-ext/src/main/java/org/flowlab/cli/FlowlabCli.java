@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "flowlab", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Flowlab: a Java lab for accelerating flow-matching diffusion models (Glance, SCFM).",
         subcommands = {ScheduleCommand.class, SampleCommand.class, EvalCommand.class, ReportCommand.class, GlanceCommand.class,
-            ScfmCommand.class,
+            ScfmCommand.class, BenchCommand.class,
             TeacherCommand.class, ClassifierCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "Launcher commands:", "  test       Run all tests (unit and end-to-end), as CI does."})

@@ -1,0 +1,74 @@
+package org.flowlab.cli;
+
+import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.flowlab.data.ToyShapes;
+import org.flowlab.data.ToyTeacher;
+import org.flowlab.nn.DiTConfig;
+import org.flowlab.nn.Engines;
+import org.flowlab.nn.ToyDiT;
+import org.flowlab.train.FlowMatchingTrainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code flowlab bench}: train-step time of the toy DiT, as a Markdown table with the machine. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Median train-step time of the default toy DiT (flow-matching loss, AdamW) at the given batch"
+                + " sizes, after a warm-up. Timings belong in benchmarks, never in tests.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--batch", split = ",", description = "batch sizes (default: 32,64)")
+    int[] batches = {32, 64};
+
+    @Option(names = "--steps", description = "timed steps per batch size (default: ${DEFAULT-VALUE})")
+    int steps = 30;
+
+    @Option(names = "--warmup", description = "untimed steps first (default: ${DEFAULT-VALUE})")
+    int warmup = 10;
+
+    @Override
+    public Integer call() {
+        Engines.prepareThread();
+        PrintWriter out = spec.commandLine().getOut();
+        DiTConfig config = DiTConfig.toy();
+        out.printf(Locale.ROOT, "Machine: %s, %s, ATEN_CPU_CAPABILITY=%s%n%n", VersionInfo.machine(), Engines.describe(),
+                System.getenv("ATEN_CPU_CAPABILITY"));
+        out.println("| model | params | batch | median ms/step | p10 | p90 | images/s |");
+        out.println("| --- | --- | --- | --- | --- | --- | --- |");
+        for (int batch : batches) {
+            ToyTeacher.Recipe r = ToyTeacher.Recipe.shipped();
+            ToyTeacher.Recipe recipe = new ToyTeacher.Recipe(steps + warmup, batch, 1, config, r.optimizer());
+            try (ToyDiT model = new ToyDiT(config, Device.cpu(), 1);
+                 FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(model.parameters().all()),
+                         ToyShapes.trainingSource(1), recipe.trainerConfig())) {
+                for (int i = 0; i < warmup; i++) {
+                    t.trainStep();
+                }
+                List<Double> ms = new ArrayList<>();
+                for (int i = 0; i < steps; i++) {
+                    ms.add(t.trainStep().seconds() * 1000);
+                }
+                Collections.sort(ms);
+                double median = ms.get(ms.size() / 2);
+                out.printf(Locale.ROOT, "| toy DiT w%d d%d p%d | %,d | %d | %.1f | %.1f | %.1f | %.0f |%n", config.width(),
+                        config.depth(), config.patch(), model.parameters().count(), batch, median,
+                        ms.get(ms.size() / 10), ms.get(ms.size() * 9 / 10), batch * 1000 / median);
+                out.flush();
+            }
+        }
+        out.printf(Locale.ROOT, "%nintra-op threads: %d%n", JniUtils.getNumThreads());
+        out.flush();
+        return 0;
+    }
+
+}
