@@ -1,0 +1,110 @@
+package org.flowlab.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.flowlab.data.Captions;
+import org.flowlab.data.ToyShapes;
+import org.flowlab.flow.Noise;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Metric sanity with the shipped classifier: real images score like the classifier, noise scores badly. */
+class EvaluationTest {
+    static AttributeClassifier classifier;
+    static final Evaluation.Settings SETTINGS = new Evaluation.Settings(12, 3, 5, 3, 1);
+
+    @BeforeAll
+    static void load() throws IOException {
+        classifier = AttributeClassifier.load(Device.cpu());
+    }
+
+    @AfterAll
+    static void close() {
+        classifier.close();
+    }
+
+    /** Returns for (prompt, seed s) exactly the real render the Frechet reference uses for its s-th image. */
+    static Method real() {
+        return stand("real", (prompts, seeds, m) -> {
+            List<ToyShapes.Sample> samples = new ArrayList<>();
+            for (int i = 0; i < prompts.size(); i++) {
+                samples.add(ToyShapes.render(Captions.parse(prompts.get(i)), 1_000_000 + seeds[i]));
+            }
+            return ToyShapes.batch(samples, m);
+        });
+    }
+
+    static Method noise() {
+        return stand("noise", (prompts, seeds, m) -> Noise.forSeeds(m, seeds, 3, 32, 32).clip(-1, 1));
+    }
+
+    interface Generator {
+        NDArray generate(List<String> prompts, long[] seeds, NDManager m);
+    }
+
+    static Method stand(String name, Generator g) {
+        return new Method() {
+            public String name() {
+                return name;
+            }
+
+            public int steps() {
+                return 0;
+            }
+
+            public int nfe() {
+                return 0;
+            }
+
+            public double loraScale() {
+                return 0;
+            }
+
+            public double shift() {
+                return 0;
+            }
+
+            public NDArray generate(List<String> prompts, long[] seeds, NDManager m) {
+                return g.generate(prompts, seeds, m);
+            }
+        };
+    }
+
+    @Test
+    void realImagesScoreLikeTheClassifierAndNoiseScoresBadly() {
+        List<Evaluation.Row> rows = Evaluation.run(real(), List.of(noise()), classifier, SETTINGS, p -> { });
+        assertEquals(4, rows.size(), "two methods x held-in and held-out");
+        for (Evaluation.Row r : rows) {
+            if (r.method().equals("real")) {
+                assertTrue(r.adherence() > 0.98, "real images: adherence " + r.adherence() + " (classifier accuracy ~1)");
+                assertEquals(0, r.frechet(), 1e-3, "the same images as the reference set");
+                assertEquals(Double.POSITIVE_INFINITY, r.psnr(), "fidelity to itself");
+            } else {
+                assertTrue(r.adherence() < 0.5, "noise: adherence " + r.adherence());
+                assertTrue(r.frechet() > 10, "noise: Frechet " + r.frechet());
+                assertTrue(r.psnr() < 10, "noise: PSNR " + r.psnr());
+            }
+            assertTrue(r.msPerImageBatch1() >= 0 && r.msPerImageBatch16() >= 0);
+        }
+        var table = Evaluation.table("sanity", rows);
+        assertEquals(4, table.rowCount());
+        assertTrue(Evaluation.markdown(table).contains("| held-out |"));
+    }
+
+    @Test
+    void psnrAndMse() {
+        float[] a = {0, 0, 0, 0};
+        float[] b = {1, -1, 1, -1};
+        assertEquals(1.0, ImageMetrics.mse(a, b), 0);
+        assertEquals(10 * Math.log10(4), ImageMetrics.psnr(a, b), 1e-12);
+        assertEquals(Double.POSITIVE_INFINITY, ImageMetrics.psnr(a, a));
+    }
+}
