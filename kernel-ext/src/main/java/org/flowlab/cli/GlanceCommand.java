@@ -144,6 +144,12 @@ final class GlanceCommand implements Runnable {
             GlanceLists l = lists.lists(); // bad lists fail here, before anything loads
             Glance.Config config = Glance.Config.official().withSteps(steps).withRank(rank).withLr(lr).withSeed(seed)
                     .withDraw(CustomTimesteps.DrawMode.fromId(draw));
+            if (source.file != null) {
+                if (model.model == null) {
+                    Captions.parse(source.file.caption); // the toy teacher knows only its grammar
+                }
+                ImageFolder.loadImage(source.file.image, 32, 32); // unreadable images fail before the model loads
+            }
             String caption;
             float[] image;
             Engines.prepareThread();
@@ -156,9 +162,6 @@ final class GlanceCommand implements Runnable {
                     image = s.image();
                 } else {
                     caption = source.file.caption;
-                    if (model.model == null) {
-                        Captions.parse(caption); // the toy teacher knows only its grammar: say so before training
-                    }
                     image = ImageFolder.loadImage(source.file.image, (int) shape[2], (int) shape[1]);
                 }
                 err.println("training Glance on '" + caption + "'\n" + l);

@@ -40,7 +40,7 @@ final class GlanceSampleCommand implements Callable<Integer> {
     List<String> prompts;
 
     @Option(names = "--seeds", converter = SeedList.class, description = "seeds (default: 0-3)")
-    long[] seeds = {0, 1, 2, 3};
+    SeedList.Seeds seedOption = SeedList.Seeds.of(0, 1, 2, 3);
 
     @Option(names = "--variant", description = "consistent (default) or official-qwen")
     String variant = "consistent";
@@ -56,6 +56,7 @@ final class GlanceSampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        long[] seeds = seedOption.values();
         Glance.Variant v = Glance.Variant.fromId(variant);
         GlanceCommand.ListOptions lo = new GlanceCommand.ListOptions();
         GlanceLists lists = GlanceCommand.listsFrom(dir, lo);

@@ -51,7 +51,7 @@ final class SampleCommand implements Callable<Integer> {
     Prompts prompts;
 
     @Option(names = "--seeds", converter = SeedList.class, description = "seeds, e.g. 0-15 or 0,3,7 (default: 0-3)")
-    long[] seeds = {0, 1, 2, 3};
+    SeedList.Seeds seedOption = SeedList.Seeds.of(0, 1, 2, 3);
 
     @Option(names = "--steps", description = "Euler steps (default: the LoRA's recommendation, else 32)")
     Integer steps;
@@ -80,6 +80,7 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        long[] seeds = seedOption.values();
         List<String> promptList = promptList();
         if (seeds.length == 0) {
             throw new IllegalArgumentException("--seeds is empty");

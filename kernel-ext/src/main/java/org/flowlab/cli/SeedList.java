@@ -5,9 +5,17 @@ import java.util.List;
 import picocli.CommandLine;
 
 /** {@code --seeds 0-15} or {@code 0,3,7-9}. */
-final class SeedList implements CommandLine.ITypeConverter<long[]> {
+final class SeedList implements CommandLine.ITypeConverter<SeedList.Seeds> {
+
+    /** The parsed seeds (a wrapper: picocli treats a bare long[] option as repeatable longs). */
+    record Seeds(long[] values) {
+        static Seeds of(long... v) {
+            return new Seeds(v);
+        }
+    }
+
     @Override
-    public long[] convert(String value) {
+    public Seeds convert(String value) {
         List<Long> out = new ArrayList<>();
         for (String part : value.split(",")) {
             String p = part.trim();
@@ -30,6 +38,6 @@ final class SeedList implements CommandLine.ITypeConverter<long[]> {
                         + "' is not a seed or a range like 0-15");
             }
         }
-        return out.stream().mapToLong(Long::longValue).toArray();
+        return new Seeds(out.stream().mapToLong(Long::longValue).toArray());
     }
 }
