@@ -5,8 +5,11 @@ usage: check_notebook.py EXECUTED.ipynb...
 import json
 import sys
 
+import nbformat
+
 
 def check(path):
+    nbformat.validate(nbformat.read(path, as_version=4))  # a valid nbformat 4 file, whoever wrote it
     nb = json.load(open(path, encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert code, f"{path}: no code cells"

@@ -25,7 +25,10 @@ import org.dflib.jjava.jupyter.kernel.display.DisplayData;
  * failing cell; the file written then holds the outputs so far, the error included.
  */
 public final class NotebookRunner {
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    /** nbformat wants {@code "execution_count": null} written out for cells that did not run. */
+    private static final Gson WRITER = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls()
+            .create();
 
     /** How a run went: the number of the failing code cell (1-based) and its error, or 0 when all passed. */
     public record Result(int cells, int failedCell, String error) {
@@ -105,7 +108,7 @@ public final class NotebookRunner {
         Path dir = out.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, ".flowlab-run-", ".ipynb");
-        Files.writeString(tmp, GSON.toJson(nb) + "\n", StandardCharsets.UTF_8);
+        Files.writeString(tmp, WRITER.toJson(nb) + "\n", StandardCharsets.UTF_8);
         Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
