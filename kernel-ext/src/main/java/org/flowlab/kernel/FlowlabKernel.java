@@ -179,7 +179,13 @@ public final class FlowlabKernel extends BaseKernel {
         } catch (IllegalArgumentException e) {
             return new EvalOutcome.Failure("MagicSyntaxError", e.getMessage(), List.of(e.getMessage()));
         }
-        return evaluator.eval(java, label);
+        try {
+            return evaluator.eval(java, label);
+        } catch (RuntimeException e) {
+            // JShell itself failed: the request still gets its reply, the kernel stays up
+            return new EvalOutcome.Failure("KernelError", "JShell could not run " + label + ": " + e,
+                    List.of("JShell could not run " + label + ": " + e, "(restart the kernel if this repeats)"));
+        }
     }
 
     /** The display bundle of a value: lib's renderers (registered by the extension), else its text. */
