@@ -7,10 +7,9 @@ import picocli.CommandLine.Command;
 /** The root command. {@code ./flowlab} runs {@link #main}; the launcher itself handles {@code ./flowlab test}. */
 @Command(name = "flowlab", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Flowlab: a Java lab for accelerating flow-matching diffusion models (Glance, SCFM).",
-        subcommands = {ScheduleCommand.class, SampleCommand.class, EvalCommand.class, ReportCommand.class, GlanceCommand.class,
-            ScfmCommand.class, BenchCommand.class,
-            TeacherCommand.class, ClassifierCommand.class,
-            CommandLine.HelpCommand.class},
+        subcommands = {LabCommand.class, KernelCommand.class, RunCommand.class, ScheduleCommand.class,
+                SampleCommand.class, EvalCommand.class, ReportCommand.class, GlanceCommand.class, ScfmCommand.class,
+                TeacherCommand.class, ClassifierCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Launcher commands:", "  test       Run all tests (unit and end-to-end), as CI does."})
 public final class FlowlabCli implements Runnable {
 

@@ -4,7 +4,10 @@ import java.util.List;
 import org.dflib.jjava.jupyter.Extension;
 import org.dflib.jjava.jupyter.kernel.BaseKernel;
 import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
+import ai.djl.pytorch.jni.JniUtils;
+import org.flowlab.kernel.ExecutionThreads;
 import org.flowlab.kernel.FlowlabKernel;
+import org.flowlab.nn.Engines;
 import org.flowlab.viz.Viz;
 
 /**
@@ -16,6 +19,14 @@ public final class FlowlabExtension implements Extension {
 
     @Override
     public void install(BaseKernel kernel) {
+        // DJL turns autograd off only on the thread that loaded the engine: every cell and job thread needs it
+        ExecutionThreads.register("djl-grad-mode", () -> {
+            if (Engines.isLoaded()) {
+                Engines.prepareThread();
+            }
+        });
+        FlowlabInfo.addSection("engine", Engines::describe);
+        Seeds.onChange("djl", s -> JniUtils.setSeed(s));
         if (kernel instanceof FlowlabKernel fk) {
             fk.addImports(FlowlabImports.IMPORTS);
         }

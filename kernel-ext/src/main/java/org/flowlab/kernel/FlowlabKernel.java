@@ -26,7 +26,18 @@ import org.dflib.jjava.jupyter.kernel.magic.MagicsRegistry;
 import org.dflib.jjava.jupyter.kernel.magic.UndefinedMagicException;
 import org.dflib.jjava.jupyter.kernel.util.StringStyler;
 import org.dflib.jjava.jupyter.kernel.util.TextColor;
+import com.google.gson.JsonArray;
+import java.util.EnumSet;
+import java.util.Set;
+import org.dflib.jjava.jupyter.kernel.history.HistoryEntry;
+import org.dflib.jjava.jupyter.kernel.history.HistoryManager;
+import org.dflib.jjava.jupyter.messages.Header;
 import org.dflib.jjava.jupyter.messages.Message;
+import org.dflib.jjava.jupyter.messages.MessageType;
+import org.dflib.jjava.jupyter.messages.reply.HistoryReply;
+import org.dflib.jjava.jupyter.messages.reply.KernelInfoReply;
+import org.dflib.jjava.jupyter.messages.request.HistoryRequest;
+import org.dflib.jjava.jupyter.messages.request.KernelInfoRequest;
 import org.dflib.jjava.jupyter.messages.publish.PublishExecuteInput;
 import org.dflib.jjava.jupyter.messages.reply.ErrorReply;
 import org.dflib.jjava.jupyter.messages.reply.ExecuteReply;
@@ -168,7 +179,13 @@ public final class FlowlabKernel extends BaseKernel {
         } catch (IllegalArgumentException e) {
             return new EvalOutcome.Failure("MagicSyntaxError", e.getMessage(), List.of(e.getMessage()));
         }
-        return evaluator.eval(java, label);
+        try {
+            return evaluator.eval(java, label);
+        } catch (RuntimeException e) {
+            // JShell itself failed: the request still gets its reply, the kernel stays up
+            return new EvalOutcome.Failure("KernelError", "JShell could not run " + label + ": " + e,
+                    List.of("JShell could not run " + label + ": " + e, "(restart the kernel if this repeats)"));
+        }
     }
 
     /** The display bundle of a value: lib's renderers (registered by the extension), else its text. */
@@ -238,6 +255,83 @@ public final class FlowlabKernel extends BaseKernel {
             }
         }
         return out;
+    }
+
+    /** As the base's, plus the {@code status: ok} that protocol 5 requires (the base leaves it out). */
+    @Override
+    protected void handleKernelInfoRequest(ShellReplyEnvironment env, Message<KernelInfoRequest> message) {
+        env.setBusyDeferIdle();
+        Map<String, Object> language = new LinkedHashMap<>();
+        language.put("name", languageInfo.getName());
+        language.put("version", languageInfo.getVersion());
+        language.put("mimetype", languageInfo.getMimetype());
+        language.put("file_extension", languageInfo.getFileExtension());
+        language.put("pygments_lexer", languageInfo.getPygmentsLexer());
+        language.put("codemirror_mode", languageInfo.getCodemirrorMode());
+        language.put("nbconvert_exporter", languageInfo.getNbconvertExporter());
+        List<Map<String, String>> links = new ArrayList<>();
+        for (HelpLink l : getHelpLinks()) {
+            links.add(Map.of("text", l.getText(), "url", l.getUrl()));
+        }
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("status", "ok");
+        content.put("protocol_version", Header.PROTOCOL_VERISON);
+        content.put("implementation", NAME);
+        content.put("implementation_version", version);
+        content.put("language_info", language);
+        content.put("banner", getBanner());
+        content.put("help_links", links);
+        reply(env, message, KernelInfoReply.MESSAGE_TYPE, content);
+    }
+
+    /** tail, range and search over this session's cells, with {@code status: ok} (the base leaves it out). */
+    @Override
+    protected void handleHistoryRequest(ShellReplyEnvironment env, Message<HistoryRequest> message) {
+        env.setBusyDeferIdle();
+        HistoryRequest request = message.getContent();
+        Set<HistoryManager.ResultFlag> flags = EnumSet.noneOf(HistoryManager.ResultFlag.class);
+        if (request.includeOutput()) {
+            flags.add(HistoryManager.ResultFlag.INCLUDE_OUTPUT);
+        }
+        List<HistoryEntry> entries = switch (request.getAccessType()) {
+            case TAIL -> history.lookupTail(((HistoryRequest.Tail) request).getMaxReturnLength(), flags);
+            case RANGE -> {
+                HistoryRequest.Range r = (HistoryRequest.Range) request;
+                yield history.lookupRange(r.getSessionIndex(), r.getStart(), r.getStop(), flags);
+            }
+            case SEARCH -> {
+                HistoryRequest.Search r = (HistoryRequest.Search) request;
+                if (r.filterUnique()) {
+                    flags.add(HistoryManager.ResultFlag.UNIQUE);
+                }
+                yield history.search(r.getPattern(), r.getMaxReturnLength(), flags);
+            }
+        };
+        JsonArray list = new JsonArray();
+        for (HistoryEntry e : entries) {
+            JsonArray item = new JsonArray();
+            item.add(e.getSession());
+            item.add(e.getCellNumber());
+            if (e.hasOutput()) {
+                JsonArray io = new JsonArray();
+                io.add(e.getInput());
+                io.add(e.getOutput());
+                item.add(io);
+            } else {
+                item.add(e.getInput());
+            }
+            list.add(item);
+        }
+        Map<String, Object> content = new LinkedHashMap<>();
+        content.put("status", "ok");
+        content.put("history", list);
+        reply(env, message, HistoryReply.MESSAGE_TYPE, content);
+    }
+
+    /** A reply whose content is a plain map (serialised as is). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void reply(ShellReplyEnvironment env, Message<?> request, MessageType<?> type, Map<String, Object> content) {
+        env.reply(new Message(request, type, content));
     }
 
     @Override

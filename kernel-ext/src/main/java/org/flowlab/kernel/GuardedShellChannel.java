@@ -1,5 +1,7 @@
 package org.flowlab.kernel;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
@@ -75,11 +77,8 @@ final class GuardedShellChannel extends ShellChannel {
                     continue;
                 }
                 Message<?> message = receive();
-                if (message != null && !dispatch(message)) {
+                if (message != null && !dispatch(message, poller)) {
                     return;
-                }
-                if (abortRequested.getAsBoolean()) {
-                    abortQueued(poller);
                 }
             }
         } catch (RuntimeException e) {
@@ -106,7 +105,7 @@ final class GuardedShellChannel extends ShellChannel {
 
     /** Handles one message; false when it asked the kernel to shut down. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private boolean dispatch(Message message) {
+    private boolean dispatch(Message message, ZMQ.Poller poller) {
         MessageType type = message.getHeader().getType();
         ShellHandler handler = connection.getHandler(type);
         if (handler == null) {
@@ -114,8 +113,14 @@ final class GuardedShellChannel extends ShellChannel {
             return true;
         }
         ShellReplyEnvironment env = connection.prepareReplyEnv(this, message);
+        List<Message<?>> queued = List.of();
         try {
             handler.handle(env, message);
+            // stop_on_error: what was sent before this failed cell's reply goes out is what the user queued
+            // behind it; the reply is still deferred here, so a request sent after it is not swept up
+            if (abortRequested.getAsBoolean()) {
+                queued = drain(poller);
+            }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "handling " + type.getName() + " failed", e);
         } finally {
@@ -130,26 +135,35 @@ final class GuardedShellChannel extends ShellChannel {
             onShutdown.run();
             return false;
         }
+        for (Message<?> q : queued) {
+            if (q.getHeader().getType() == MessageType.EXECUTE_REQUEST) {
+                abort(q);
+            } else if (!dispatch(q, poller)) {
+                return false;
+            }
+        }
         return true;
     }
 
-    /** Answers every execute request already waiting with "aborted"; anything else is handled as usual. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private void abortQueued(ZMQ.Poller poller) {
-        while (running && poller.poll(0) > 0) {
-            Message message = receive();
-            if (message == null) {
-                continue;
-            }
-            if (message.getHeader().getType() == MessageType.EXECUTE_REQUEST) {
-                ShellReplyEnvironment env = connection.prepareReplyEnv(this, message);
-                env.setStatusBusy();
-                env.reply(new Message(message, ExecuteReply.MESSAGE_TYPE, Map.of("status", "aborted")));
-                env.setStatusIdle();
-            } else if (!dispatch(message)) {
-                return;
+    /** Every message waiting on the socket now. */
+    private List<Message<?>> drain(ZMQ.Poller poller) {
+        List<Message<?>> out = new ArrayList<>();
+        while (poller.poll(0) > 0) {
+            Message<?> m = receive();
+            if (m != null) {
+                out.add(m);
             }
         }
+        return out;
+    }
+
+    /** The reply IPython gives a request it skipped after an error: status "aborted", with busy and idle. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void abort(Message message) {
+        ShellReplyEnvironment env = connection.prepareReplyEnv(this, message);
+        env.setStatusBusy();
+        env.reply(new Message(message, ExecuteReply.MESSAGE_TYPE, Map.of("status", "aborted")));
+        env.setStatusIdle();
     }
 
     @Override

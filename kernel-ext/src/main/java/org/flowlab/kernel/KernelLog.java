@@ -16,6 +16,9 @@ import java.util.logging.StreamHandler;
  * java.util.logging. {@code FLOWLAB_KERNEL_DEBUG=1} shows debug messages.
  */
 final class KernelLog {
+    /** java.util.logging keeps loggers weakly: a level set on a logger nobody holds is forgotten. */
+    private static final Logger FLOWLAB = Logger.getLogger("org.flowlab");
+
     private KernelLog() {
     }
 
@@ -46,8 +49,9 @@ final class KernelLog {
         };
         h.setLevel(level);
         root.addHandler(h);
-        root.setLevel(level);
-        // quiet the base library's per-message chatter unless debugging
-        Logger.getLogger("org.dflib.jjava").setLevel(level == Level.FINE ? Level.FINE : Level.WARNING);
+        // Flowlab's own messages at INFO; the libraries' (the base library names loggers after its threads) only
+        // when they warn, unless debugging
+        root.setLevel(level == Level.FINE ? Level.FINE : Level.WARNING);
+        FLOWLAB.setLevel(level);
     }
 }

@@ -28,11 +28,52 @@ public final class KernelMain {
         PrintStream realErr = System.err;
         KernelLog.configure(realErr);
         if (args.length != 1) {
-            realErr.println("usage: KernelMain CONNECTION_FILE (Jupyter passes {connection_file})");
+            realErr.println("usage: KernelMain CONNECTION_FILE (Jupyter passes {connection_file}) | --warm-up");
             System.exit(2);
         }
-        int code = run(Path.of(args[0]), realOut, realErr);
+        int code = args[0].equals("--warm-up") ? warmUp(realOut, realErr) : run(Path.of(args[0]), realOut, realErr);
         System.exit(code);
+    }
+
+    /**
+     * Starts the kernel, runs a plain cell and a plotting cell, and exits: the launcher runs this once per build
+     * under {@code -XX:ArchiveClassesAtExit} so later kernel starts map the classes JShell, javac and the
+     * renderers need from a class-data-sharing archive instead of loading them one by one.
+     */
+    static int warmUp(PrintStream realOut, PrintStream realErr) {
+        FlowlabKernel kernel = FlowlabKernel.start(version(), System.getProperty("java.class.path"),
+                new OutputRouter(realOut, realErr));
+        CellOutput discard = new CellOutput() {
+            @Override
+            public void stream(String name, String text) {
+            }
+
+            @Override
+            public void display(org.dflib.jjava.jupyter.kernel.display.DisplayData data) {
+            }
+
+            @Override
+            public void updateDisplay(org.dflib.jjava.jupyter.kernel.display.DisplayData data) {
+            }
+
+            @Override
+            public void clearOutput(boolean wait) {
+            }
+
+            @Override
+            public void executeResult(int count, org.dflib.jjava.jupyter.kernel.display.DisplayData data) {
+            }
+
+            @Override
+            public void error(String ename, String evalue, java.util.List<String> traceback) {
+                realErr.println("warm-up cell failed: " + ename + ": " + evalue);
+            }
+        };
+        boolean ok = kernel.executeCell("1 + 1", discard, true).ok()
+                && kernel.executeCell("System.out.println(\"warm\");\nSchedulePreset.FLUX_DEV.schedule(8, 512, 512)",
+                        discard, true).ok();
+        kernel.onShutdown(false);
+        return ok ? 0 : 1;
     }
 
     static int run(Path connectionFile, PrintStream realOut, PrintStream realErr) {

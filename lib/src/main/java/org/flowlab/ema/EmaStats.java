@@ -16,7 +16,14 @@ import org.flowlab.lora.WeightSet;
  * @param norms norm by set name, in the order given
  * @param distances distance by {@code "a-b"} for every pair
  */
-public record EmaStats(long step, Map<String, Double> norms, Map<String, Double> distances) {
+public record EmaStats(long step, Map<String, Double> norms, Map<String, Double> distances)
+        implements org.flowlab.viz.Renderable {
+
+    /** In a notebook: the table, and a bar chart of the distances. */
+    @Override
+    public org.flowlab.viz.MimeBundle bundle() {
+        return org.flowlab.viz.Tables.bundle(table());
+    }
 
     public static EmaStats of(long step, List<WeightSet> sets) {
         Map<String, Double> norms = new LinkedHashMap<>();

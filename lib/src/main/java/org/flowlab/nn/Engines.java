@@ -32,6 +32,11 @@ public final class Engines {
         return e;
     }
 
+    /** Whether the engine has been loaded in this JVM (a kernel thread hook must not load it just to configure it). */
+    public static boolean isLoaded() {
+        return engine != null;
+    }
+
     /**
      * Call on every thread that runs tensor code outside a GradientCollector: DJL disables autograd only on the
      * thread that loaded the engine, and on any other thread arithmetic would silently record a graph.

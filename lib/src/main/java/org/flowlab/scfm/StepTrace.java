@@ -27,7 +27,13 @@ import org.flowlab.io.Tensor;
 public record StepTrace(long step, List<Draw> draws, List<String> prompts, long[] shape, float[] x0, float[] noise,
                         float[] xT, float[] v1,
                         float[] xMid, float[] v2, float[] xEnd, float[] target, float[] pred,
-                        Map<String, Double> lossParts, EmaStats ema) {
+                        Map<String, Double> lossParts, EmaStats ema) implements org.flowlab.viz.Renderable {
+
+    /** In a notebook: the labelled grid, with the draws as text. */
+    @Override
+    public org.flowlab.viz.MimeBundle bundle() {
+        return grid().bundle().with(org.flowlab.viz.MimeBundle.TEXT_PLAIN, toString());
+    }
 
     public int batchSize() {
         return draws.size();

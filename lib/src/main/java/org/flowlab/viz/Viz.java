@@ -40,7 +40,23 @@ public final class Viz {
         put(m, RenderedImage.class, Images::bundle);
         put(m, Table.class, Tables::bundle);
         put(m, Progress.class, p -> ProgressView.of(p).bundle());
+        put(m, ai.djl.ndarray.NDArray.class, Viz::ndarray);
         return m;
+    }
+
+    /** An image batch (B, C, H, W) with C 1 or 3, values in [-1, 1], as a grid; any other array as its shape. */
+    static MimeBundle ndarray(ai.djl.ndarray.NDArray a) {
+        long[] s = a.getShape().getShape();
+        String text = "NDArray " + a.getShape() + " " + a.getDataType();
+        if (s.length == 4 && (s[1] == 1 || s[1] == 3) && s[0] >= 1 && s[0] <= 256 && a.getDataType().isFloating()) {
+            return ImageGrid.of(a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), (int) s[0],
+                    (int) s[1], (int) s[2], (int) s[3]).bundle().with(MimeBundle.TEXT_PLAIN, text);
+        }
+        if (s.length == 3 && (s[0] == 1 || s[0] == 3) && a.getDataType().isFloating()) {
+            return ImageGrid.of(a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), 1, (int) s[0],
+                    (int) s[1], (int) s[2]).bundle().with(MimeBundle.TEXT_PLAIN, text);
+        }
+        return MimeBundle.text(text + (a.size() <= 64 ? "\n" + a : ""));
     }
 
     private static <T> void put(Map<Class<?>, Function<Object, MimeBundle>> m, Class<T> type,

@@ -1,0 +1,193 @@
+package org.flowlab.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code flowlab lab}: installs the kernelspec and starts JupyterLab (or, without it, the classic Notebook) in
+ * {@code notebooks/}. Token authentication stays on and the server listens on localhost unless {@code --ip} says
+ * otherwise; the server prints its URL with the token. Without any Jupyter it gets one: Debian's
+ * {@code jupyter-notebook} through apt when it runs as root on Debian/Ubuntu, else JupyterLab from pip in a
+ * project-local virtualenv ({@code .venv/}); when neither works it says what to install and exits 2.
+ */
+@Command(name = "lab", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Start JupyterLab (or the classic Notebook) in notebooks/ with the Flowlab kernel installed.")
+final class LabCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--port", description = "port (default: ${DEFAULT-VALUE})")
+    int port = 8888;
+
+    @Option(names = "--ip", description = "address to listen on (default: ${DEFAULT-VALUE}, this machine only)")
+    String ip = "127.0.0.1";
+
+    @Option(names = "--no-browser", description = "do not open a browser")
+    boolean noBrowser;
+
+    @Option(names = "--no-install", description = "never install Jupyter; fail with instructions instead")
+    boolean noInstall;
+
+    /** A Jupyter server program and how to call it. */
+    record Frontend(String kind, List<String> command) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is not allowed; use 1..65535");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        Path launcher = KernelSpecs.launcher();
+        Path home = launcher.getParent();
+        Path kernelDir = KernelSpecs.install(KernelSpecs.userDataDir(System.getenv()), launcher);
+        err.println("flowlab: kernelspec '" + KernelSpecs.NAME + "' installed in " + kernelDir);
+        err.flush();
+        Optional<Frontend> frontend = find(home);
+        if (frontend.isEmpty() && !noInstall) {
+            frontend = install(home, err);
+        }
+        if (frontend.isEmpty()) {
+            err.println(instructions());
+            err.flush();
+            return 2;
+        }
+        List<String> cmd = new ArrayList<>(frontend.get().command());
+        cmd.add("--ip=" + ip);
+        cmd.add("--port=" + port);
+        cmd.add("--notebook-dir=" + home.resolve("notebooks"));
+        if (noBrowser) {
+            cmd.add("--no-browser");
+        }
+        if (isRoot()) {
+            cmd.add("--allow-root"); // containers and CI run as root; Jupyter refuses that without the flag
+        }
+        err.println("flowlab: starting " + frontend.get().kind() + ": " + String.join(" ", cmd));
+        err.flush();
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (p.isAlive()) {
+                p.destroy(); // Ctrl-C stops the server too
+                try {
+                    p.waitFor(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }));
+        return p.waitFor();
+    }
+
+    /** A working JupyterLab first, then the classic Notebook; the project's own virtualenv counts. */
+    static Optional<Frontend> find(Path home) {
+        Path venvLab = home.resolve(".venv").resolve("bin").resolve("jupyter-lab");
+        if (Files.isExecutable(venvLab) && works(List.of(venvLab.toString(), "--version"))) {
+            return Optional.of(new Frontend("JupyterLab (.venv)", List.of(venvLab.toString())));
+        }
+        for (String[] c : new String[][] {{"jupyter-lab", "JupyterLab"}, {"jupyter-notebook", "the classic Notebook"}}) {
+            Optional<Path> exe = onPath(c[0]);
+            if (exe.isPresent() && works(List.of(exe.get().toString(), "--version"))) {
+                return Optional.of(new Frontend(c[1], List.of(exe.get().toString())));
+            }
+        }
+        return Optional.empty();
+    }
+
+    static Optional<Path> onPath(String name) {
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : path.split(File.pathSeparator)) {
+            if (!dir.isEmpty()) {
+                Path p = Path.of(dir, name);
+                if (Files.isExecutable(p)) {
+                    return Optional.of(p);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Runs a command quietly; true when it exits 0 in time (pyenv shims exist but fail, for instance). */
+    static boolean works(List<String> cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static Optional<Frontend> install(Path home, PrintWriter err) {
+        if (isRoot() && Files.exists(Path.of("/etc/debian_version")) && onPath("apt-get").isPresent()) {
+            err.println("flowlab: no Jupyter found; installing Debian's jupyter-notebook with apt-get (running as root)");
+            err.flush();
+            boolean ok = runShown(List.of("apt-get", "install", "-y", "--no-install-recommends", "jupyter-notebook"))
+                    || (runShown(List.of("apt-get", "update")) && runShown(List.of("apt-get", "install", "-y",
+                    "--no-install-recommends", "jupyter-notebook")));
+            if (ok) {
+                Optional<Frontend> f = find(home);
+                if (f.isPresent()) {
+                    return f;
+                }
+            }
+            err.println("flowlab: apt-get could not install jupyter-notebook");
+        }
+        Optional<Path> python = onPath("python3");
+        if (python.isPresent()) {
+            Path venv = home.resolve(".venv");
+            err.println("flowlab: no Jupyter found; creating " + venv + " with JupyterLab from pip");
+            err.flush();
+            boolean ok = (Files.isDirectory(venv) || runShown(List.of(python.get().toString(), "-m", "venv", venv.toString())))
+                    && runShown(List.of(venv.resolve("bin").resolve("pip").toString(), "install", "--quiet", "jupyterlab"));
+            if (ok) {
+                return find(home);
+            }
+            err.println("flowlab: pip could not install JupyterLab (no package index reachable?)");
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private static boolean runShown(List<String> cmd) {
+        try {
+            return new ProcessBuilder(cmd).inheritIO().start().waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    static String instructions() {
+        return String.join(System.lineSeparator(),
+                "flowlab: no Jupyter server found, and none could be installed here. Install one of:",
+                "  JupyterLab:          python3 -m pip install jupyterlab      (then run ./flowlab lab again)",
+                "  the classic Notebook: apt-get install jupyter-notebook       (Debian/Ubuntu, as root)",
+                "or run the lab in a container (Debian-based, as root, so the apt route works):",
+                "  docker run --rm -it -p 8888:8888 -v \"$PWD\":/flowlab -w /flowlab eclipse-temurin:17-jdk \\",
+                "    sh -c 'apt-get update && apt-get install -y maven && ./flowlab lab --ip 0.0.0.0 --no-browser'");
+    }
+}
