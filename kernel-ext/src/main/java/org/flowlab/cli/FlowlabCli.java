@@ -1,6 +1,8 @@
 package org.flowlab.cli;
 
 import java.io.PrintWriter;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,7 +23,14 @@ public final class FlowlabCli implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** java.util.logging forgets levels set on loggers nobody holds. */
+    private static final Logger ROOT_LOG = Logger.getLogger("");
+    private static final Logger CUDA_PROBE = Logger.getLogger("ai.djl.util.cuda.CudaUtils");
+
     public static void main(String[] args) {
+        // libraries speak only when they warn; DJL's CUDA probe on GPU-less machines is harmless (DJL-NOTES)
+        ROOT_LOG.setLevel(Level.WARNING);
+        CUDA_PROBE.setLevel(Level.OFF);
         System.exit(execute(args));
     }
 

@@ -258,7 +258,8 @@ class FlowMatchingTrainerTest {
     /**
      * 2000 steps of a small model: live NDArrays must not grow, and neither may the resident memory (a leak of even
      * one small array per step would show as thousands of arrays). Counted in the system manager, which owns every
-     * manager Flowlab creates.
+     * manager Flowlab creates. Resident memory is read over the last 1000 steps only: malloc arenas and libtorch's
+     * thread pools settle during the first ones, by an amount that depends on the machine's core count.
      */
     @Test
     void memoryStaysFlatOver2000Steps() throws IOException {
@@ -268,13 +269,15 @@ class FlowMatchingTrainerTest {
             NDManager system = Engines.get().newBaseManager().getParentManager();
             t.train(200, p -> { });
             int arraysBefore = system.getManagedArrays().size();
+            t.train(1200, p -> { });
             long nativeBefore = nativeKb();
             t.train(2200, p -> { });
             int arraysAfter = system.getManagedArrays().size();
             long nativeAfter = nativeKb();
             assertTrue(arraysAfter <= arraysBefore + 2, "live NDArrays " + arraysBefore + " -> " + arraysAfter);
-            // a leak of the step's activations (~100 kB here) would add ~200 MB over 2000 steps
-            assertTrue(nativeAfter - nativeBefore < 48 * 1024, "native memory grew " + (nativeAfter - nativeBefore) / 1024 + " MB");
+            // a leak of the step's activations (~100 kB here) would add ~100 MB over 1000 steps
+            assertTrue(nativeAfter - nativeBefore < 32 * 1024,
+                    "native memory grew " + (nativeAfter - nativeBefore) / 1024 + " MB over the last 1000 steps");
         }
     }
 
