@@ -57,7 +57,8 @@ public final class FlowlabCli implements Runnable {
     /** An IllegalArgumentException from lib is bad input (exit 2); anything else is a failure (exit 1). */
     private static int failed(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
         PrintWriter err = cl.getErr();
-        if (System.getenv("FLOWLAB_DEBUG") != null) {
+        String debug = System.getenv("FLOWLAB_DEBUG");
+        if (debug != null && !debug.isEmpty() && !debug.equals("0")) {
             e.printStackTrace(err);
         }
         if (e instanceof IllegalArgumentException) {

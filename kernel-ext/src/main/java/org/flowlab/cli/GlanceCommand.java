@@ -190,12 +190,39 @@ final class GlanceCommand implements Runnable {
                 json.put("draw", draw);
                 json.put("seed", seed);
                 json.put("seconds", r.seconds());
+                json.put("loss_at_timesteps", lossTable(base, image, caption, l, err));
                 AtomicFiles.write(out.resolve("glance.json"), new GsonBuilder().setPrettyPrinting().create().toJson(json)
                         .getBytes(StandardCharsets.UTF_8));
                 err.printf(Locale.ROOT, "trained both LoRAs in %.1f s -> %s%n", r.seconds(), out);
                 err.flush();
             }
             return 0;
+        }
+
+        /**
+         * Loss on the training image at each list timestep, base model vs the phase's LoRA (16 fixed noise draws):
+         * what training was meant to lower. Printed and kept in glance.json.
+         */
+        private static List<Map<String, Object>> lossTable(ToyDiT base, float[] image, String caption, GlanceLists l,
+                                                           PrintWriter err) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            err.println("loss on the training image (16 noise draws): timestep  base  LoRA");
+            for (String phase : List.of(Glance.SLOW, Glance.FAST)) {
+                double[] timesteps = phase.equals(Glance.SLOW) ? l.slow() : l.fast();
+                double[] sigmas = Arrays.stream(timesteps).map(t -> t / 1000).toArray();
+                double[] before = Glance.lossAt(base, Lora.BASE, image, caption, sigmas, 16);
+                double[] after = Glance.lossAt(base, phase, image, caption, sigmas, 16);
+                for (int i = 0; i < sigmas.length; i++) {
+                    err.printf(Locale.ROOT, "  %-4s %8.3f  %.5f  %.5f%n", phase, timesteps[i], before[i], after[i]);
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("phase", phase);
+                    row.put("timestep", timesteps[i]);
+                    row.put("base", before[i]);
+                    row.put("lora", after[i]);
+                    rows.add(row);
+                }
+            }
+            return rows;
         }
 
         private static Map<String, String> withList(Map<String, String> meta, double[] list) {

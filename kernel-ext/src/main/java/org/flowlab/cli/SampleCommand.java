@@ -133,7 +133,7 @@ final class SampleCommand implements Callable<Integer> {
                 System.arraycopy(all.get(i), 0, flat, i * per, per);
             }
             ImageGrid grid = ImageGrid.of(flat, all.size(), (int) shape[0], (int) shape[1], (int) shape[2])
-                    .columns(Math.min(seeds.length, 8)).title(method + ", shift " + s + (cfg != 1 ? ", CFG " + cfg : ""));
+                    .columns(gridColumns(promptList.size(), seeds.length)).title(method + ", shift " + s + (cfg != 1 ? ", CFG " + cfg : ""));
             SampleSet.write(out, entries, grid.image(), (int) shape[0], (int) shape[1], (int) shape[2]);
             double mean = entries.stream().mapToDouble(SampleSet.Entry::seconds).average().orElse(0);
             err.printf(Locale.ROOT, "%d images (%s, %d NFE each, %.1f ms per image) -> %s%n", entries.size(), method,
@@ -141,6 +141,11 @@ final class SampleCommand implements Callable<Integer> {
             err.flush();
         }
         return 0;
+    }
+
+    /** One prompt: a square grid (16 seeds, 4x4); several: one row per prompt. At most 8 columns either way. */
+    static int gridColumns(int prompts, int seeds) {
+        return Math.min(8, prompts == 1 ? (int) Math.ceil(Math.sqrt(seeds)) : seeds);
     }
 
     private List<String> promptList() throws IOException {

@@ -4,7 +4,6 @@ import java.util.List;
 import org.dflib.jjava.jupyter.Extension;
 import org.dflib.jjava.jupyter.kernel.BaseKernel;
 import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
-import ai.djl.pytorch.jni.JniUtils;
 import org.flowlab.kernel.ExecutionThreads;
 import org.flowlab.kernel.FlowlabKernel;
 import org.flowlab.nn.Engines;
@@ -26,7 +25,8 @@ public final class FlowlabExtension implements Extension {
             }
         });
         FlowlabInfo.addSection("engine", Engines::describe);
-        Seeds.onChange("djl", s -> JniUtils.setSeed(s));
+        // through the engine, which loads libtorch first: a bare JniUtils call before that is an UnsatisfiedLinkError
+        Seeds.onChange("djl", s -> Engines.get().setRandomSeed((int) s));
         if (kernel instanceof FlowlabKernel fk) {
             fk.addImports(FlowlabImports.IMPORTS);
         }

@@ -120,7 +120,14 @@ class FlowlabKernelTest {
 
     @Test
     void magics() {
-        assertEquals("seed = 42", TestKernel.run("%seed 42").resultText());
+        // the first %seed of a session reseeds DJL too, before anything else has loaded libtorch
+        assertEquals("seed = 42 (reseeded: djl)", TestKernel.run("%seed 42").resultText());
+        TestKernel.run("var seedProbe = ai.djl.engine.Engine.getInstance().newBaseManager()");
+        String draw = "%seed 7\nseedProbe.randomNormal(new ai.djl.ndarray.types.Shape(4)).toFloatArray()[3]";
+        String first = TestKernel.run(draw).resultText();
+        assertNotNull(first);
+        assertEquals(first, TestKernel.run(draw).resultText(), "%seed makes libtorch's draws repeat");
+        TestKernel.run("seedProbe.close()");
         TestKernel.Ran info = TestKernel.run("%flowlab");
         assertTrue(info.resultText().contains("java"), info.resultText());
         assertNotNull(info.run().result().orElseThrow().getData(MIMEType.TEXT_HTML));

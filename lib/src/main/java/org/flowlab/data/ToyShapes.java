@@ -66,9 +66,13 @@ public final class ToyShapes {
         return new Sample(index, seed, a, render(a, rng));
     }
 
-    /** These attributes drawn with the jitter of {@code seed} (held-out ones too: the real images for metrics). */
+    /**
+     * These attributes drawn with the jitter of {@code seed} (held-out ones too: the real images for metrics). The
+     * stream is keyed by the caption's String hash, which Java defines: a record's own hash mixes its enums'
+     * identity hashes and would change from one JVM to the next.
+     */
     public static Sample render(ShapeAttributes a, long seed) {
-        return new Sample(-1, seed, a, render(a, new SplittableRandom(mix(seed, a.hashCode()))));
+        return new Sample(-1, seed, a, render(a, new SplittableRandom(mix(seed, a.caption().hashCode()))));
     }
 
     /** Grid centres 9 px apart around the middle, so a large shape at an edge stays (almost) in frame. */

@@ -191,7 +191,10 @@ public final class Evaluation {
         return generate(method, prompts, seeds, m);
     }
 
-    /** Images in chunks of 48 (memory), as Java arrays. */
+    /**
+     * Images in chunks of 48 (memory), as Java arrays, clamped to [-1, 1]: every metric reads what the image shows,
+     * so scores from a method and from its saved PNGs agree (up to 8-bit rounding).
+     */
     static float[][] generate(Method method, List<String> prompts, long[] seeds, NDManager m) {
         List<float[]> out = new ArrayList<>();
         for (int from = 0; from < prompts.size(); from += 48) {
@@ -200,6 +203,9 @@ public final class Evaluation {
                 NDArray images = method.generate(prompts.subList(from, to), Arrays.copyOfRange(seeds, from, to), sm);
                 long per = images.getShape().size() / (to - from);
                 float[] flat = images.toFloatArray();
+                for (int k = 0; k < flat.length; k++) {
+                    flat[k] = Math.max(-1f, Math.min(1f, flat[k]));
+                }
                 for (int i = 0; i < to - from; i++) {
                     out.add(Arrays.copyOfRange(flat, (int) (i * per), (int) ((i + 1) * per)));
                 }
