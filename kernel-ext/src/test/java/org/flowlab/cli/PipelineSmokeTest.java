@@ -71,6 +71,23 @@ class PipelineSmokeTest {
         assertTrue(e.out().contains("held-in (3)") && e.out().contains("held-out (3)"), e.out());
     }
 
+    /** Samples made the way the reference is made score only PNG rounding: fidelity is measured like for like. */
+    @Test
+    @Order(2)
+    void evalOfReferenceSamplesSeesOnlyRounding() throws Exception {
+        Path out = dir.resolve("reference-samples");
+        var r = run("sample", "--model", teacher.toString(), "--prompt",
+                "a large red circle at the top left on a white background", "--seeds", "0-1", "--steps", "32", "--out",
+                out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        var e = run("eval", "--model", teacher.toString(), "--samples", out.toString());
+        assertEquals(0, e.exitCode(), e.err());
+        String row = e.out().lines().filter(l -> l.contains("held-in (2)")).findFirst().orElseThrow();
+        double psnr = Double.parseDouble(row.split("\\|")[9].trim());
+        // 8-bit rounding alone: uniform error of +-1/255 in [-1, 1] units is ~59 dB
+        assertTrue(psnr > 50, row);
+    }
+
     @Test
     @Order(3)
     void glanceTrainsAndSamplesTenSteps() throws Exception {
@@ -81,6 +98,10 @@ class PipelineSmokeTest {
             assertTrue(Files.exists(out.resolve(f)), f);
         }
         assertTrue(SafeTensors.read(out.resolve("slow.safetensors")).metadata().containsKey("lora_adapter_metadata"));
+        var losses = JsonParser.parseString(Files.readString(out.resolve("glance.json"))).getAsJsonObject()
+                .getAsJsonArray("loss_at_timesteps");
+        assertEquals(10, losses.size(), "base and LoRA loss at each of the 5 + 5 timesteps");
+        assertTrue(losses.get(0).getAsJsonObject().get("lora").getAsDouble() > 0);
         Path samples = dir.resolve("glance-samples");
         var s = run("glance", "sample", "--model", teacher.toString(), "--lora", out.toString(), "--prompt",
                 "a large red circle at the top left on a white background", "--seeds", "0", "--trace", "--out",
