@@ -14,6 +14,7 @@ import org.flowlab.nn.DiTConfig;
 import org.flowlab.nn.Engines;
 import org.flowlab.nn.ToyDiT;
 import org.flowlab.train.FlowMatchingTrainer;
+import org.flowlab.train.TrainingBatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,6 +37,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "untimed steps first (default: ${DEFAULT-VALUE})")
     int warmup = 10;
 
+    @Option(names = "--pool", description = "draw batches from 256 images rendered once, so rendering is not timed"
+            + " (what bench/train_step_peer.py compares against)")
+    boolean pool;
+
     @Override
     public Integer call() {
         Engines.prepareThread();
@@ -50,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
             ToyTeacher.Recipe recipe = new ToyTeacher.Recipe(steps + warmup, batch, 1, config, r.optimizer());
             try (ToyDiT model = new ToyDiT(config, Device.cpu(), 1);
                  FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(model.parameters().all()),
-                         ToyShapes.trainingSource(1), recipe.trainerConfig())) {
+                         pool ? pooledSource(256) : ToyShapes.trainingSource(1), recipe.trainerConfig())) {
                 for (int i = 0; i < warmup; i++) {
                     t.trainStep();
                 }
@@ -66,9 +71,25 @@ final class BenchCommand implements Callable<Integer> {
                 out.flush();
             }
         }
-        out.printf(Locale.ROOT, "%nintra-op threads: %d%n", JniUtils.getNumThreads());
+        out.printf(Locale.ROOT, "%nintra-op threads: %d%s%n", JniUtils.getNumThreads(),
+                pool ? "; batches from a pool of 256 pre-rendered images" : "; every batch rendered in the step");
         out.flush();
         return 0;
+    }
+
+    /** Batches drawn from {@code size} training images rendered once. */
+    private static TrainingBatch.Source pooledSource(int size) {
+        List<ToyShapes.Sample> images = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            images.add(ToyShapes.sample(i, 1));
+        }
+        return (step, batch, rng, manager) -> {
+            List<ToyShapes.Sample> picked = new ArrayList<>(batch);
+            for (int i = 0; i < batch; i++) {
+                picked.add(images.get(rng.nextInt(size)));
+            }
+            return new TrainingBatch(ToyShapes.batch(picked, manager), picked.stream().map(ToyShapes.Sample::caption).toList());
+        };
     }
 
 }
