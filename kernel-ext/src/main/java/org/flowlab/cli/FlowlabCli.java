@@ -25,12 +25,10 @@ public final class FlowlabCli implements Runnable {
 
     /** java.util.logging forgets levels set on loggers nobody holds. */
     private static final Logger ROOT_LOG = Logger.getLogger("");
-    private static final Logger CUDA_PROBE = Logger.getLogger("ai.djl.util.cuda.CudaUtils");
 
     public static void main(String[] args) {
-        // libraries speak only when they warn; DJL's CUDA probe on GPU-less machines is harmless (DJL-NOTES)
+        // libraries speak only when they warn (Engines silences DJL's harmless CUDA probe)
         ROOT_LOG.setLevel(Level.WARNING);
-        CUDA_PROBE.setLevel(Level.OFF);
         System.exit(execute(args));
     }
 

@@ -18,8 +18,6 @@ import java.util.logging.StreamHandler;
 final class KernelLog {
     /** java.util.logging keeps loggers weakly: a level set on a logger nobody holds is forgotten. */
     private static final Logger FLOWLAB = Logger.getLogger("org.flowlab");
-    /** DJL's CUDA probe warns on every GPU-less machine with a CUDA runtime; harmless (DJL-NOTES), so silenced. */
-    private static final Logger CUDA_PROBE = Logger.getLogger("ai.djl.util.cuda.CudaUtils");
 
     private KernelLog() {
     }
@@ -55,6 +53,5 @@ final class KernelLog {
         // when they warn, unless debugging
         root.setLevel(level == Level.FINE ? Level.FINE : Level.WARNING);
         FLOWLAB.setLevel(level);
-        CUDA_PROBE.setLevel(Level.OFF);
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes that never leave a half-written file where a reader looks: write a temp file beside the target, fsync it,
@@ -32,7 +33,7 @@ public final class AtomicFiles {
         Files.createDirectories(dir);
         // not Files.createTempFile: its files are owner-only (0600); results should get the umask's permissions
         Path tmp = dir.resolve("." + target.getFileName() + TEMP_MARKER
-                + Long.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextLong(), 36));
+                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36));
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {

@@ -4,6 +4,8 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.Locale;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The one place that starts DJL's PyTorch engine: offline (the CPU natives ship as a Maven jar, nothing is ever
@@ -11,6 +13,12 @@ import java.util.Locale;
  */
 public final class Engines {
     private static volatile Engine engine;
+    /**
+     * DJL's CUDA probe warns at engine start on every machine with a CUDA runtime but no GPU: harmless (DJL-NOTES),
+     * so silenced here, for the CLI, the kernel and notebooks alike. Held: java.util.logging forgets the level of a
+     * logger nobody references.
+     */
+    private static final Logger CUDA_PROBE = Logger.getLogger("ai.djl.util.cuda.CudaUtils");
 
     private Engines() {
     }
@@ -21,6 +29,7 @@ public final class Engines {
         if (e == null) {
             synchronized (Engines.class) {
                 if (engine == null) {
+                    CUDA_PROBE.setLevel(Level.OFF);
                     if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
                         System.setProperty("ai.djl.offline", "true");
                     }
