@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The toy teacher's train step in Python PyTorch, beside `./flowlab bench`, run alternately (A B A B).
 
-The peer builds the same network as org.flowlab.nn.ToyDiT (DiTConfig.toy(): 32x32x3, patch 4, width 128, depth 4,
+The peer builds the same network as org.flowlab.toy.ToyDiT (DiTConfig.toy(): 32x32x3, patch 4, width 128, depth 4,
 4 heads, MLP ratio 4, a 2-layer text encoder of width 64 over 16 tokens of a 36-word vocabulary, QK RMS-norm,
 adaLN-Zero, added text keys/values) and prints its parameter count, which must equal Flowlab's. One step is the
 same work: forward at logit-normal sigmas, MSE to noise - x0, backward, gradient clipping at 1.0, AdamW. Both sides

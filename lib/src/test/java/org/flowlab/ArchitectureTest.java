@@ -25,4 +25,21 @@ class ArchitectureTest {
         noClasses().should().dependOnClassesThat().resideInAnyPackage("org.dflib.jjava..", "org.flowlab.kernel..",
                 "org.flowlab.ext..", "org.flowlab.cli..").check(LIB);
     }
+
+    /** Methods, samplers, caches and metrics see models only through the interfaces: no concrete model. */
+    @Test
+    void onlyTheToyKnowsTheToy() {
+        noClasses().that().resideOutsideOfPackage("org.flowlab.toy..")
+                .should().dependOnClassesThat().resideInAPackage("org.flowlab.toy..").check(LIB);
+    }
+
+    /** The interfaces sit at the bottom: they know schedules and the engine, nothing that uses them. */
+    @Test
+    void modelIsTheBottomLayer() {
+        noClasses().that().resideInAPackage("org.flowlab.model..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.flowlab.flow..", "org.flowlab.lora..",
+                        "org.flowlab.train..", "org.flowlab.glance..", "org.flowlab.scfm..", "org.flowlab.eval..",
+                        "org.flowlab.io..", "org.flowlab.viz..")
+                .check(LIB);
+    }
 }

@@ -4,9 +4,11 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
 import org.flowlab.flow.Noise;
-import org.flowlab.nn.DiTConfig;
-import org.flowlab.nn.Parameter;
-import org.flowlab.nn.ToyDiT;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.NamedParameters;
+import org.flowlab.model.Parameter;
+import org.flowlab.toy.DiTConfig;
+import org.flowlab.toy.ToyModel;
 
 /** Small models for tests. */
 public final class TestModels {
@@ -24,13 +26,14 @@ public final class TestModels {
      * A DiT whose zero-initialised output and modulation layers hold small random values, so every block (and any
      * LoRA on it) reaches the output, as in a trained model.
      */
-    public static ToyDiT awake(DiTConfig config, long seed) {
-        ToyDiT model = new ToyDiT(config, Device.cpu(), seed);
+    public static DiffusionModel awake(DiTConfig config, long seed) {
+        DiffusionModel model = ToyModel.create(config, Device.cpu(), seed);
+        NamedParameters p = model.transformer().parameters();
         for (String name : List.of("proj_out.weight", "norm_out.linear.weight")) {
-            randomize(model.parameters().get(name), name.hashCode() + seed);
+            randomize(p.get(name), name.hashCode() + seed);
         }
         for (int i = 0; i < config.depth(); i++) {
-            randomize(model.parameters().get("blocks." + i + ".norm1.linear.weight"), i + seed);
+            randomize(p.get("transformer_blocks." + i + ".norm1.linear.weight"), i + seed);
         }
         return model;
     }

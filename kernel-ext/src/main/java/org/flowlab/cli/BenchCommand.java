@@ -8,11 +8,13 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.flowlab.data.ToyShapes;
-import org.flowlab.data.ToyTeacher;
-import org.flowlab.nn.DiTConfig;
-import org.flowlab.nn.Engines;
-import org.flowlab.nn.ToyDiT;
+import org.flowlab.toy.ToyShapes;
+import org.flowlab.toy.ToyTeacher;
+import org.flowlab.toy.DiTConfig;
+import org.flowlab.model.Engines;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.Parameter;
+import org.flowlab.toy.ToyModel;
 import org.flowlab.train.FlowMatchingTrainer;
 import org.flowlab.train.TrainingBatch;
 import picocli.CommandLine.Command;
@@ -53,8 +55,8 @@ final class BenchCommand implements Callable<Integer> {
         for (int batch : batches) {
             ToyTeacher.Recipe r = ToyTeacher.Recipe.shipped();
             ToyTeacher.Recipe recipe = new ToyTeacher.Recipe(steps + warmup, batch, 1, config, r.optimizer());
-            try (ToyDiT model = new ToyDiT(config, Device.cpu(), 1);
-                 FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(model.parameters().all()),
+            try (DiffusionModel model = ToyModel.create(config, Device.cpu(), 1);
+                 FlowMatchingTrainer t = new FlowMatchingTrainer(model, allParameters(model),
                          pool ? pooledSource(256) : ToyShapes.trainingSource(1), recipe.trainerConfig())) {
                 for (int i = 0; i < warmup; i++) {
                     t.trainStep();
@@ -66,7 +68,8 @@ final class BenchCommand implements Callable<Integer> {
                 Collections.sort(ms);
                 double median = ms.get(ms.size() / 2);
                 out.printf(Locale.ROOT, "| toy DiT w%d d%d p%d | %,d | %d | %.1f | %.1f | %.1f | %.0f |%n", config.width(),
-                        config.depth(), config.patch(), model.parameters().count(), batch, median,
+                        config.depth(), config.patch(),
+                        model.transformer().parameters().count() + model.textEncoder().parameters().count(), batch, median,
                         ms.get(ms.size() / 10), ms.get(ms.size() * 9 / 10), batch * 1000 / median);
                 out.flush();
             }
@@ -75,6 +78,13 @@ final class BenchCommand implements Callable<Integer> {
                 pool ? "; batches from a pool of 256 pre-rendered images" : "; every batch rendered in the step");
         out.flush();
         return 0;
+    }
+
+    /** Every parameter of both components (teacher pre-training trains them all). */
+    private static List<Parameter> allParameters(DiffusionModel model) {
+        List<Parameter> all = new ArrayList<>(model.textEncoder().parameters().all());
+        all.addAll(model.transformer().parameters().all());
+        return all;
     }
 
     /** Batches drawn from {@code size} training images rendered once. */

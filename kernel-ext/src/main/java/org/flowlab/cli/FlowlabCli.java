@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         description = "Flowlab: a Java lab for accelerating flow-matching diffusion models (Glance, SCFM).",
         subcommands = {LabCommand.class, KernelCommand.class, RunCommand.class, ScheduleCommand.class,
                 SampleCommand.class, EvalCommand.class, ReportCommand.class, GlanceCommand.class, ScfmCommand.class,
-                TeacherCommand.class, ClassifierCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+                LoraCommand.class, TeacherCommand.class, ClassifierCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Launcher commands:", "  test       Run all tests (unit and end-to-end), as CI does."})
 public final class FlowlabCli implements Runnable {
 

@@ -1,25 +1,17 @@
 package org.flowlab.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.flowlab.eval.SampleSet;
-import org.flowlab.flow.EulerSampler;
-import org.flowlab.flow.Noise;
-import org.flowlab.flow.SampleResult;
+import org.flowlab.flow.Pipeline;
 import org.flowlab.flow.SamplingPlan;
 import org.flowlab.glance.Glance;
-import org.flowlab.nn.Engines;
-import org.flowlab.nn.ToyDiT;
-import org.flowlab.schedule.GlanceLists;
-import org.flowlab.viz.ImageGrid;
+import org.flowlab.glance.GlanceRun;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.Engines;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,53 +46,29 @@ final class GlanceSampleCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
+    @Option(names = "--batch", description = "images per model call (default: ${DEFAULT-VALUE})")
+    int batch = 16;
+
     @Override
     public Integer call() throws Exception {
         long[] seeds = seedOption.values();
         Glance.Variant v = Glance.Variant.fromId(variant);
-        GlanceCommand.ListOptions lo = new GlanceCommand.ListOptions();
-        GlanceLists lists = GlanceCommand.listsFrom(dir, lo);
-        SamplingPlan plan = v == Glance.Variant.CONSISTENT ? Glance.plan(lists)
-                : Glance.officialQwenPlan(lists, lo.freshFast(lists.fast().length));
+        GlanceRun run = GlanceRun.open(dir);
+        SamplingPlan plan = run.plan(v);
         Engines.prepareThread();
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
-        try (ToyDiT teacher = model.load()) {
-            GlanceCommand.loadAdapters(teacher, dir);
-            long[] shape = teacher.imageShape();
-            int per = Math.toIntExact(shape[0] * shape[1] * shape[2]);
-            List<SampleSet.Entry> entries = new ArrayList<>();
-            List<float[]> all = new ArrayList<>();
-            boolean traced = false;
-            for (int p = 0; p < prompts.size(); p++) {
-                try (NDManager m = teacher.manager().newSubManager()) {
-                    NDArray noise = Noise.forSeeds(m, seeds, shape);
-                    long t0 = System.nanoTime();
-                    SampleResult r = EulerSampler.sample(teacher, plan, noise,
-                            teacher.condition(Collections.nCopies(seeds.length, prompts.get(p)), m));
-                    float[] images = r.images().toFloatArray();
-                    double seconds = (System.nanoTime() - t0) / 1e9 / seeds.length;
-                    if (trace && !traced) {
-                        r.trace().forEach(stdout::println);
-                        traced = true;
-                    }
-                    for (int i = 0; i < seeds.length; i++) {
-                        float[] img = Arrays.copyOfRange(images, i * per, (i + 1) * per);
-                        all.add(img);
-                        entries.add(new SampleSet.Entry(prompts.get(p), seeds[i], plan.steps().size(), plan.nfe(),
-                                SampleSet.fileName(p, seeds[i]), seconds, "glance-" + v.id() + "@" + plan.steps().size(),
-                                Double.NaN, 1.0, 1.0, img));
-                    }
-                }
+        try (DiffusionModel base = model.load()) {
+            GlanceRun.loadAdapters(base, dir);
+            prompts.forEach(p -> SampleCommand.warnUnknownWords(base, p, err));
+            String method = "glance-" + v.id() + "@" + plan.steps().size();
+            SampleSet.Generated g = SampleSet.generate(base, method, Pipeline.Request.of(plan.withGuidance(
+                    base.defaults().cfg())), Double.NaN, prompts, seeds, batch);
+            if (trace) {
+                g.trace().forEach(stdout::println);
             }
-            float[] flat = new float[all.size() * per];
-            for (int i = 0; i < all.size(); i++) {
-                System.arraycopy(all.get(i), 0, flat, i * per, per);
-            }
-            ImageGrid grid = ImageGrid.of(flat, all.size(), (int) shape[0], (int) shape[1], (int) shape[2])
-                    .columns(Math.min(seeds.length, 8)).title("Glance " + v.id());
-            SampleSet.write(out, entries, grid.image(), (int) shape[0], (int) shape[1], (int) shape[2]);
-            err.printf(Locale.ROOT, "%d images (Glance %s, %d NFE each) -> %s%n", entries.size(), v.id(), plan.nfe(), out);
+            SampleSet.write(out, g, "Glance " + v.id(), prompts.size());
+            err.printf(Locale.ROOT, "%d images (Glance %s, %d NFE each) -> %s%n", g.entries().size(), v.id(), plan.nfe(), out);
             stdout.flush();
             err.flush();
         }

@@ -7,16 +7,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.flowlab.data.ToyWorld;
-import org.flowlab.eval.AttributeClassifier;
 import org.flowlab.eval.Evaluation;
 import org.flowlab.eval.Method;
-import org.flowlab.eval.ToyMethods;
-import org.flowlab.lora.Lora;
-import org.flowlab.nn.Engines;
-import org.flowlab.nn.ToyDiT;
+import org.flowlab.eval.Methods;
+import org.flowlab.glance.GlanceRun;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.Engines;
 import org.flowlab.scfm.Scfm;
 import org.flowlab.schedule.GlanceLists;
+import org.flowlab.toy.AttributeClassifier;
+import org.flowlab.toy.ToyMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,11 +62,12 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Engines.prepareThread();
         PrintWriter err = spec.commandLine().getErr();
-        try (ToyDiT teacher = model.load(); AttributeClassifier classifier = AttributeClassifier.load(teacher.device())) {
+        try (DiffusionModel teacher = model.load();
+             AttributeClassifier classifier = AttributeClassifier.load(teacher.transformer().device())) {
             List<Method> methods = new ArrayList<>();
             double studentShift = 3.0;
             for (int n : teacherSteps) {
-                methods.add(ToyMethods.teacher(teacher, n, ToyWorld.DEFAULT_SHIFT));
+                methods.add(Methods.teacher(teacher, n));
             }
             if (scfm != null) {
                 var meta = ModelOptions.loadLora(teacher, scfm, Scfm.STUDENT);
@@ -75,22 +76,21 @@ final class ReportCommand implements Callable<Integer> {
                 double[] scales = scfmScales != null ? scfmScales
                         : new double[] {Double.parseDouble(meta.getOrDefault(ModelOptions.RECOMMENDED_SCALE, "1.0"))};
                 for (int n : scfmSteps) {
-                    methods.add(ToyMethods.teacher(teacher, n, studentShift));
+                    methods.add(Methods.teacher(teacher, n, studentShift));
                     for (double s : scales) {
-                        methods.add(ToyMethods.scfm(teacher, n, studentShift, s));
+                        methods.add(Methods.scfm(teacher, n, studentShift, s));
                     }
                 }
             }
             if (glance != null) {
-                GlanceLists lists = GlanceCommand.listsFrom(glance, new GlanceCommand.ListOptions());
-                GlanceCommand.loadAdapters(teacher, glance);
-                methods.add(ToyMethods.teacher(teacher, 50, ToyWorld.DEFAULT_SHIFT));
-                methods.add(ToyMethods.teacher(teacher, 10, ToyWorld.DEFAULT_SHIFT));
-                methods.add(ToyMethods.baseAtGlanceSigmas(teacher, lists));
-                methods.add(ToyMethods.glance(teacher, lists));
+                GlanceLists lists = GlanceRun.open(glance).lists();
+                GlanceRun.loadAdapters(teacher, glance);
+                methods.add(Methods.teacher(teacher, 50));
+                methods.add(Methods.teacher(teacher, 10));
+                methods.add(Methods.baseAtGlanceSigmas(teacher, lists));
+                methods.add(Methods.glance(teacher, lists));
             }
-            Lora.of(teacher).activate(Lora.BASE);
-            var rows = Evaluation.run(ToyMethods.reference(teacher), methods, classifier,
+            var rows = Evaluation.run(Methods.reference(teacher), methods, new ToyMetrics(classifier),
                     quick ? Evaluation.Settings.quick() : Evaluation.Settings.standard(), new ConsoleProgress(err, 10));
             String table = Evaluation.markdown(Evaluation.table("toy report", rows));
             PrintWriter out = spec.commandLine().getOut();

@@ -1,29 +1,20 @@
 package org.flowlab.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.flowlab.data.ToyWorld;
 import org.flowlab.eval.SampleSet;
-import org.flowlab.flow.EulerSampler;
-import org.flowlab.flow.Noise;
+import org.flowlab.flow.Pipeline;
 import org.flowlab.flow.SamplingPlan;
 import org.flowlab.lora.Lora;
-import org.flowlab.nn.Engines;
-import org.flowlab.nn.Tokenizer;
-import org.flowlab.nn.ToyDiT;
-import org.flowlab.schedule.Schedule;
-import org.flowlab.viz.ImageGrid;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.Engines;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,11 +44,12 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seeds", converter = SeedList.class, description = "seeds, e.g. 0-15 or 0,3,7 (default: 0-3)")
     SeedList.Seeds seedOption = SeedList.Seeds.of(0, 1, 2, 3);
 
-    @Option(names = "--steps", description = "Euler steps (default: the LoRA's recommendation, else 32)")
+    @Option(names = "--steps", description = "Euler steps (default: the LoRA's recommendation, else the model's"
+            + " reference steps)")
     Integer steps;
 
-    @Option(names = "--shift", description = "static schedule shift (default: the LoRA's recommendation, else "
-            + ToyWorld.DEFAULT_SHIFT + ")")
+    @Option(names = "--shift", description = "static schedule shift (default: the LoRA's recommendation, else the"
+            + " model's)")
     Double shift;
 
     @Option(names = "--lora", description = "a LoRA file (PEFT keys) to apply")
@@ -78,74 +70,40 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
+    @Option(names = "--guidance", description = "guidance-embedding value, for a model that takes one (default: the"
+            + " model's)")
+    Double guidance;
+
     @Override
     public Integer call() throws Exception {
         long[] seeds = seedOption.values();
         List<String> promptList = promptList();
-        if (seeds.length == 0) {
-            throw new IllegalArgumentException("--seeds is empty");
-        }
-        if (batch < 1) {
-            throw new IllegalArgumentException("--batch " + batch + " is not allowed; use 1 or more");
-        }
         Engines.prepareThread();
         PrintWriter err = spec.commandLine().getErr();
-        try (ToyDiT teacher = model.load()) {
-            Map<String, String> meta = lora == null ? Map.of() : ModelOptions.loadLora(teacher, lora, "lora");
-            int n = steps != null ? steps : Integer.parseInt(meta.getOrDefault(ModelOptions.RECOMMENDED_STEPS, "32"));
+        try (DiffusionModel base = model.load()) {
+            promptList.forEach(p -> warnUnknownWords(base, p, err));
+            Map<String, String> meta = lora == null ? Map.of() : ModelOptions.loadLora(base, lora, "lora");
+            int n = steps != null ? steps : Integer.parseInt(meta.getOrDefault(ModelOptions.RECOMMENDED_STEPS,
+                    Integer.toString(base.defaults().steps())));
             double s = shift != null ? shift : Double.parseDouble(meta.getOrDefault(ModelOptions.RECOMMENDED_SHIFT,
-                    Double.toString(ToyWorld.DEFAULT_SHIFT)));
+                    Double.toString(base.defaults().shift())));
             double scale = loraScale != null ? loraScale
                     : Double.parseDouble(meta.getOrDefault(ModelOptions.RECOMMENDED_SCALE, "1.0"));
             if (n < 1) {
                 throw new IllegalArgumentException("--steps " + n + " is not allowed; use 1 or more");
             }
-            warnUnknownWords(teacher.tokenizer(), promptList, err);
-            Schedule schedule = ToyWorld.schedule(n, s);
-            SamplingPlan plan = SamplingPlan.of(schedule, lora == null ? Lora.BASE : "lora").withGuidance(cfg);
-            Lora.of(teacher).setScale(scale);
+            SamplingPlan plan = SamplingPlan.of(base.schedule(n, s), lora == null ? Lora.BASE : "lora").withGuidance(cfg);
             String method = (lora == null ? "teacher" : lora.getFileName().toString()) + "@" + n;
-            List<SampleSet.Entry> entries = new ArrayList<>();
-            List<float[]> all = new ArrayList<>();
-            long[] shape = teacher.imageShape();
-            int per = Math.toIntExact(shape[0] * shape[1] * shape[2]);
-            for (int p = 0; p < promptList.size(); p++) {
-                for (int from = 0; from < seeds.length; from += batch) {
-                    long[] chunk = Arrays.copyOfRange(seeds, from, Math.min(seeds.length, from + batch));
-                    try (NDManager m = teacher.manager().newSubManager()) {
-                        NDArray noise = Noise.forSeeds(m, chunk, shape);
-                        long t0 = System.nanoTime();
-                        float[] images = EulerSampler.sample(teacher, plan, noise,
-                                teacher.condition(java.util.Collections.nCopies(chunk.length, promptList.get(p)), m))
-                                .images().toFloatArray();
-                        double seconds = (System.nanoTime() - t0) / 1e9 / chunk.length;
-                        for (int i = 0; i < chunk.length; i++) {
-                            float[] img = Arrays.copyOfRange(images, i * per, (i + 1) * per);
-                            all.add(img);
-                            entries.add(new SampleSet.Entry(promptList.get(p), chunk[i], n, plan.nfe(),
-                                    SampleSet.fileName(p, chunk[i]), seconds, method, s, lora == null ? 0 : scale, cfg, img));
-                        }
-                    }
-                }
-            }
-            float[] flat = new float[all.size() * per];
-            for (int i = 0; i < all.size(); i++) {
-                System.arraycopy(all.get(i), 0, flat, i * per, per);
-            }
-            ImageGrid grid = ImageGrid.of(flat, all.size(), (int) shape[0], (int) shape[1], (int) shape[2])
-                    .columns(gridColumns(promptList.size(), seeds.length)).title(method + ", shift " + s + (cfg != 1 ? ", CFG " + cfg : ""));
-            SampleSet.write(out, entries, grid.image(), (int) shape[0], (int) shape[1], (int) shape[2]);
-            double mean = entries.stream().mapToDouble(SampleSet.Entry::seconds).average().orElse(0);
-            err.printf(Locale.ROOT, "%d images (%s, %d NFE each, %.1f ms per image) -> %s%n", entries.size(), method,
+            Pipeline.Request request = new Pipeline.Request(plan, lora == null ? 0 : scale,
+                    guidance == null ? Double.NaN : guidance);
+            SampleSet.Generated g = SampleSet.generate(base, method, request, s, promptList, seeds, batch);
+            SampleSet.write(out, g, method + ", shift " + s + (cfg != 1 ? ", CFG " + cfg : ""), promptList.size());
+            double mean = g.entries().stream().mapToDouble(SampleSet.Entry::seconds).average().orElse(0);
+            err.printf(Locale.ROOT, "%d images (%s, %d NFE each, %.1f ms per image) -> %s%n", g.entries().size(), method,
                     plan.nfe(), mean * 1000, out);
             err.flush();
         }
         return 0;
-    }
-
-    /** One prompt: a square grid (16 seeds, 4x4); several: one row per prompt. At most 8 columns either way. */
-    static int gridColumns(int prompts, int seeds) {
-        return Math.min(8, prompts == 1 ? (int) Math.ceil(Math.sqrt(seeds)) : seeds);
     }
 
     private List<String> promptList() throws IOException {
@@ -163,13 +121,12 @@ final class SampleCommand implements Callable<Integer> {
         return lines;
     }
 
-    private static void warnUnknownWords(Tokenizer tokenizer, List<String> prompts, PrintWriter err) {
-        for (String p : prompts) {
-            for (String w : Tokenizer.words(p)) {
-                if (!tokenizer.knows(w)) {
-                    err.println("warning: the model does not know the word '" + w + "' in '" + p + "' (read as <unk>)");
-                }
-            }
+    /** The toy reads unknown words as {@code <unk>}: say so instead of failing, so any prompt can be tried. */
+    static void warnUnknownWords(DiffusionModel model, String prompt, PrintWriter err) {
+        try {
+            model.textEncoder().check(prompt);
+        } catch (IllegalArgumentException e) {
+            err.println("warning: " + e.getMessage() + " (read as <unk>)");
         }
     }
 }

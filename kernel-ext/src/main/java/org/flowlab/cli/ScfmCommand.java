@@ -5,16 +5,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.flowlab.data.ShapeAttributes;
-import org.flowlab.data.ToyWorld;
-import org.flowlab.nn.Engines;
-import org.flowlab.nn.ToyDiT;
+import org.flowlab.toy.ShapeAttributes;
+import org.flowlab.toy.ToyWorld;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.Engines;
 import org.flowlab.scfm.Draw;
 import org.flowlab.scfm.Scfm;
 import org.flowlab.scfm.ScfmConfig;
 import org.flowlab.scfm.StepTrace;
 import org.flowlab.scfm.TeacherCache;
-import org.flowlab.train.OptimizerConfig;
+import org.flowlab.train.TrainingLoop;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,39 +34,40 @@ final class ScfmCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr());
     }
 
-    /** The knobs shared by train, plan and step (defaults: the released scripts). */
+    /** The knobs shared by train, plan and step; defaults are {@link ScfmConfig#official()}'s (the released scripts). */
     static final class Knobs {
-        @Option(names = "--t-skip", description = "sub-steps per segment, even (default: 2)")
-        int tSkip = 2;
+        private static final ScfmConfig OFFICIAL = ScfmConfig.official();
 
-        @Option(names = "--teacher-ratio", description = "probability of a teacher-guided first jump (default: 0.4)")
-        double teacherRatio = 0.4;
+        @Option(names = "--t-skip", description = "sub-steps per segment, even (default: ${DEFAULT-VALUE})")
+        int tSkip = OFFICIAL.tSkip();
 
-        @Option(names = "--non-shortcut-ratio", description = "share of plain flow-matching samples (default: 0)")
-        double nonShortcutRatio = 0;
+        @Option(names = "--teacher-ratio", description = "probability of a teacher-guided first jump (default: ${DEFAULT-VALUE})")
+        double teacherRatio = OFFICIAL.teacherRatio();
 
-        @Option(names = "--batch", description = "samples per step (default: 8)")
-        int batch = 8;
+        @Option(names = "--non-shortcut-ratio", description = "share of plain flow-matching samples (default: ${DEFAULT-VALUE})")
+        double nonShortcutRatio = OFFICIAL.nonShortcutRatio();
 
-        @Option(names = "--rank", description = "LoRA rank; alpha = rank (default: 64)")
-        int rank = 64;
+        @Option(names = "--batch", description = "samples per step (default: ${DEFAULT-VALUE})")
+        int batch = OFFICIAL.batchSize();
 
-        @Option(names = "--lr", description = "learning rate (default: 2e-5, the released value)")
-        double lr = 2e-5;
+        @Option(names = "--rank", description = "LoRA rank; alpha = rank (default: ${DEFAULT-VALUE})")
+        int rank = OFFICIAL.rank();
 
-        @Option(names = "--ema-restart-every", description = "restart both EMAs every K steps, 0 = never (default: 0)")
-        int restart = 0;
+        @Option(names = "--lr", description = "learning rate (default: ${DEFAULT-VALUE}, the released value)")
+        double lr = OFFICIAL.optimizer().lr();
 
-        @Option(names = "--teacher-cfg", description = "CFG weight in teacher and EMA passes, 1 = off (default: 1)")
-        double cfg = 1.0;
+        @Option(names = "--ema-restart-every", description = "restart both EMAs every K steps, 0 = never (default: ${DEFAULT-VALUE})")
+        int restart = OFFICIAL.emaRestartEvery();
 
-        @Option(names = "--seed", description = "every draw (default: 0)")
-        long seed = 0;
+        @Option(names = "--teacher-cfg", description = "CFG weight in teacher and EMA passes, 1 = off (default: ${DEFAULT-VALUE})")
+        double cfg = OFFICIAL.teacherCfg();
+
+        @Option(names = "--seed", description = "every draw (default: ${DEFAULT-VALUE})")
+        long seed = OFFICIAL.seed();
 
         ScfmConfig config() {
-            return ScfmConfig.official().withTSkip(tSkip).withTeacherRatio(teacherRatio).withNonShortcutRatio(nonShortcutRatio)
-                    .withBatchSize(batch).withLora(rank, rank).withOptimizer(OptimizerConfig.scfm().withLr(lr))
-                    .withEmaRestartEvery(restart).withSeed(seed).withTeacherCfg(cfg);
+            return OFFICIAL.toBuilder().tSkip(tSkip).teacherRatio(teacherRatio).nonShortcutRatio(nonShortcutRatio)
+                    .batchSize(batch).lora(rank, rank).lr(lr).emaRestartEvery(restart).seed(seed).teacherCfg(cfg).build();
         }
     }
 
@@ -86,11 +87,11 @@ final class ScfmCommand implements Runnable {
         @Option(names = "--steps", description = "teacher Euler steps (default: ${DEFAULT-VALUE})")
         int steps = 32;
 
-        @Option(names = "--shift", description = "teacher schedule shift (default: " + ToyWorld.DEFAULT_SHIFT + ")")
-        double shift = ToyWorld.DEFAULT_SHIFT;
+        @Option(names = "--shift", description = "teacher schedule shift (default: the model's)")
+        Double shift;
 
-        @Option(names = "--cfg", description = "teacher CFG weight, 1 = off (default: ${DEFAULT-VALUE})")
-        double cfg = 1.0;
+        @Option(names = "--cfg", description = "teacher CFG weight, 1 = off (default: the model's)")
+        Double cfg;
 
         @Option(names = "--seed", description = "prompt choice and noise (default: ${DEFAULT-VALUE})")
         long seed = 0;
@@ -103,12 +104,13 @@ final class ScfmCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            TeacherCache.Settings settings = new TeacherCache.Settings(steps, shift, cfg);
             List<String> list = ToyWorld.heldInPrompts(prompts, seed).stream().map(ShapeAttributes::caption).toList();
             Engines.prepareThread();
             PrintWriter err = spec.commandLine().getErr();
             long t0 = System.nanoTime();
-            try (ToyDiT teacher = model.load()) {
+            try (DiffusionModel teacher = model.load()) {
+                TeacherCache.Settings settings = new TeacherCache.Settings(steps,
+                        shift != null ? shift : teacher.defaults().shift(), cfg != null ? cfg : teacher.defaults().cfg());
                 TeacherCache c = TeacherCache.pregenerate(teacher, list, perPrompt, seed * 1_000_000, settings, out,
                         new ConsoleProgress(err, 5));
                 err.printf(Locale.ROOT, "%d teacher samples in %s (%.1f s)%n", c.size(), out, (System.nanoTime() - t0) / 1e9);
@@ -158,16 +160,16 @@ final class ScfmCommand implements Runnable {
             TeacherCache cache = TeacherCache.open(data);
             Engines.prepareThread();
             PrintWriter err = spec.commandLine().getErr();
-            java.nio.file.Files.createDirectories(out);
             Path ckpt = out.resolve("checkpoint.safetensors");
             long t0 = System.nanoTime();
-            try (ToyDiT teacher = model.load(); Scfm scfm = new Scfm(teacher, cache, config)) {
+            try (DiffusionModel teacher = model.load(); Scfm scfm = new Scfm(teacher, cache, config)) {
+                java.nio.file.Files.createDirectories(out); // only once the model and the cache fit together
                 if (java.nio.file.Files.exists(ckpt)) {
                     scfm.resume(ckpt);
                     err.println("resuming from " + ckpt + " at step " + scfm.stepsDone());
                 }
                 try {
-                    scfm.train(steps, new ConsoleProgress(err, 15), 0, ckpt, every);
+                    scfm.train(steps, new ConsoleProgress(err, 15), 0, new TrainingLoop.Checkpoints(ckpt, every));
                 } finally {
                     scfm.log().write().csv(out.resolve("log.csv").toFile());
                     scfm.changes().write().csv(out.resolve("changes.csv").toFile());
@@ -182,10 +184,14 @@ final class ScfmCommand implements Runnable {
     }
 
     @Command(name = "plan", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "The draws a run would make (kind, n, j, sigma, d0, d1, shift), without touching a model.")
+            description = "The draws a run would make (kind, n, j, sigma, d0, d1, shift); the model is read for its"
+                    + " latent size only.")
     static final class Plan implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+
+        @Mixin
+        ModelOptions model;
 
         @Option(names = "--samples", description = "how many samples (default: ${DEFAULT-VALUE})")
         int samples = 16;
@@ -197,12 +203,17 @@ final class ScfmCommand implements Runnable {
         boolean json = true;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             if (samples < 1) {
                 throw new IllegalArgumentException("--samples " + samples + " is not allowed; use 1 or more");
             }
+            ScfmConfig config = knobs.config();
+            long[] latent;
+            try (DiffusionModel m = model.load()) {
+                latent = m.latentShape();
+            }
             PrintWriter out = spec.commandLine().getOut();
-            for (Draw d : Scfm.plan(knobs.config(), samples, 0, new long[] {3, 32, 32})) {
+            for (Draw d : Scfm.plan(config, samples, 0, latent)) {
                 out.println(d.toJson());
             }
             out.flush();
@@ -234,8 +245,8 @@ final class ScfmCommand implements Runnable {
             ScfmConfig config = knobs.config();
             TeacherCache cache = TeacherCache.open(data);
             Engines.prepareThread();
-            try (ToyDiT teacher = model.load(); Scfm scfm = new Scfm(teacher, cache, config)) {
-                StepTrace t = scfm.step(true);
+            try (DiffusionModel teacher = model.load(); Scfm scfm = new Scfm(teacher, cache, config);
+                 StepTrace t = scfm.traceStep()) {
                 t.save(trace);
                 spec.commandLine().getErr().print(t);
                 spec.commandLine().getErr().flush();

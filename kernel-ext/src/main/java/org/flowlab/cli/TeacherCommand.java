@@ -6,11 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.flowlab.data.ToyTeacher;
+import org.flowlab.toy.ToyTeacher;
 import org.flowlab.io.DType;
-import org.flowlab.io.ModelFiles;
-import org.flowlab.nn.Engines;
-import org.flowlab.nn.ToyDiT;
+import org.flowlab.toy.ToyModelFiles;
+import org.flowlab.model.Engines;
+import org.flowlab.model.DiffusionModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -66,7 +66,7 @@ final class TeacherCommand implements Runnable {
             var err = spec.commandLine().getErr();
             err.println("training " + recipe + " on " + Engines.describe() + "; checkpoint " + ckpt);
             err.flush();
-            try (ToyDiT model = ToyTeacher.train(recipe, ckpt, every, new ConsoleProgress(err, 30))) {
+            try (DiffusionModel model = ToyTeacher.train(recipe, ckpt, every, new ConsoleProgress(err, 30))) {
                 double minutes = (System.nanoTime() - start) / 60e9;
                 Map<String, String> provenance = new LinkedHashMap<>();
                 provenance.put("flowlab.command", "./flowlab teacher train --steps " + steps + " --batch " + batch
@@ -76,7 +76,7 @@ final class TeacherCommand implements Runnable {
                 provenance.put("flowlab.minutes_this_session", String.format(Locale.ROOT, "%.1f", minutes));
                 provenance.put("flowlab.trained_at", Instant.now().toString());
                 provenance.put("flowlab.machine", VersionInfo.machine());
-                ModelFiles.save(model, out, provenance, DType.F16);
+                ToyModelFiles.save(model, out, provenance, DType.F16);
                 err.printf(Locale.ROOT, "wrote %s (%s) after %.1f minutes%n", out, model.describe(), minutes);
                 err.flush();
             }

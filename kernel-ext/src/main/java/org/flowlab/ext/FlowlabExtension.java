@@ -6,7 +6,7 @@ import org.dflib.jjava.jupyter.kernel.BaseKernel;
 import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
 import org.flowlab.kernel.ExecutionThreads;
 import org.flowlab.kernel.FlowlabKernel;
-import org.flowlab.nn.Engines;
+import org.flowlab.model.Engines;
 import org.flowlab.viz.Viz;
 
 /**

@@ -41,7 +41,9 @@ class PipelineSmokeTest {
     void teacherFileCarriesItsProvenance() throws Exception {
         var meta = SafeTensors.read(teacher).metadata();
         assertEquals("./flowlab teacher train --steps 3 --batch 4 --seed 2026", meta.get("flowlab.command"));
-        assertEquals("ToyDiT", meta.get("flowlab.model"));
+        assertEquals("ToyModel", meta.get("flowlab.model"));
+        assertTrue(SafeTensors.read(teacher).tensors().keySet().stream()
+                .allMatch(k -> k.startsWith("transformer.") || k.startsWith("text_encoder.")));
         // resumable: the same command again finds the finished checkpoint and does no more steps
         var again = run("teacher", "train", "--steps", "3", "--batch", "4", "--out", teacher.toString());
         assertEquals(0, again.exitCode(), again.err());
@@ -136,6 +138,54 @@ class PipelineSmokeTest {
     }
 
     @Test
+    @Order(4)
+    void badModelInputIsOneLineExitTwoAndWritesNothing() throws Exception {
+        Path out = dir.resolve("never");
+        var guidance = run("sample", "--model", teacher.toString(), "--prompt", "a red circle", "--guidance", "3.5",
+                "--out", out.toString());
+        assertEquals(2, guidance.exitCode(), guidance.err());
+        assertTrue(guidance.err().contains("no guidance input"), guidance.err());
+        assertEquals(1, guidance.err().strip().lines().count(), guidance.err());
+
+        Path lora = dir.resolve("foreign.safetensors");
+        java.util.Map<String, org.flowlab.io.Tensor> t = new java.util.LinkedHashMap<>();
+        t.put("transformer.single_transformer_blocks.0.proj_mlp.lora_A.weight", new org.flowlab.io.Tensor(new long[] {2, 4}, new float[8]));
+        t.put("transformer.single_transformer_blocks.0.proj_mlp.lora_B.weight", new org.flowlab.io.Tensor(new long[] {4, 2}, new float[8]));
+        SafeTensors.write(lora, t, java.util.Map.of(), org.flowlab.io.DType.F32);
+        var foreign = run("sample", "--model", teacher.toString(), "--prompt", "a red circle", "--lora", lora.toString(),
+                "--out", out.toString());
+        assertEquals(2, foreign.exitCode(), foreign.err());
+        assertTrue(foreign.err().contains("'transformer.single_transformer_blocks.0.proj_mlp'"), foreign.err());
+        assertEquals(1, foreign.err().strip().lines().count(), foreign.err());
+        assertTrue(!Files.exists(out), "nothing written");
+    }
+
+    /** The shipped student to kohya and back: same tensors, and the CLI samples with either file alike. */
+    @Test
+    @Order(4)
+    void loraConvertsToKohyaAndBack() throws Exception {
+        Path shipped = Path.of("..", "models", "scfm-toy.safetensors");
+        Path kohya = dir.resolve("scfm-kohya.safetensors");
+        Path back = dir.resolve("scfm-peft.safetensors");
+        var k = run("lora", "convert", shipped.toString(), kohya.toString(), "--to", "kohya");
+        assertEquals(0, k.exitCode(), k.err());
+        var p = run("lora", "convert", kohya.toString(), back.toString(), "--to", "peft");
+        assertEquals(0, p.exitCode(), p.err());
+        var original = SafeTensors.read(shipped);
+        var kohyaFile = SafeTensors.read(kohya);
+        var roundTrip = SafeTensors.read(back);
+        assertTrue(kohyaFile.tensors().containsKey("lora_unet_transformer_blocks_0_attn_to_out_0.lora_up.weight"));
+        assertEquals(original.tensors().keySet(), roundTrip.tensors().keySet());
+        for (String key : original.tensors().keySet()) {
+            assertEquals(original.tensor(key), roundTrip.tensor(key), key);
+        }
+        assertEquals("3", roundTrip.metadata().get("flowlab.recommended.steps"), "Flowlab's metadata travels along");
+        var bad = run("lora", "convert", shipped.toString(), dir.resolve("x.safetensors").toString(), "--to", "comfy");
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.err().contains("comfy"), bad.err());
+    }
+
+    @Test
     @Order(5)
     void scfmPregenTrainAndStep() throws Exception {
         Path cache = dir.resolve("cache");
@@ -170,9 +220,27 @@ class PipelineSmokeTest {
         var ratio = run("scfm", "train", "--data", cache.toString(), "--teacher-ratio", "1.5", "--out", out.toString());
         assertEquals(2, ratio.exitCode());
         assertTrue(ratio.err().contains("teacher_ratio 1.5"), ratio.err());
+        // a cache whose latent shape is not the model's: one line, exit 2, nothing written
+        Path other = dir.resolve("other-shape");
+        Files.createDirectories(other);
+        String manifest = Files.readString(cache.resolve("manifest.json"));
+        Files.writeString(other.resolve("manifest.json"), manifest.replaceFirst(
+                "\"latent_shape\": \\[\\s*3,\\s*32,\\s*32\\s*\\]", "\"latent_shape\": [4, 16, 16]"));
+        try (var files = Files.list(cache)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".safetensors")).toList()) {
+                Files.copy(f, other.resolve(f.getFileName()));
+            }
+        }
+        Path none = dir.resolve("scfm-other");
+        var shape = run("scfm", "train", "--model", teacher.toString(), "--data", other.toString(), "--out", none.toString());
+        assertEquals(2, shape.exitCode(), shape.err());
+        assertTrue(shape.err().contains("4x16x16") && shape.err().contains("3x32x32"), shape.err());
+        assertEquals(1, shape.err().strip().lines().count(), shape.err());
+        assertTrue(!Files.exists(none), "nothing written");
         Files.delete(cache.resolve("0001-0.safetensors"));
         var missing = run("scfm", "train", "--data", cache.toString(), "--out", out.toString());
         assertEquals(2, missing.exitCode());
         assertTrue(missing.err().contains("0001-0.safetensors"), missing.err());
+
     }
 }

@@ -1,6 +1,6 @@
 /**
- * Data: the procedural captioned-shapes world (32x32 RGB, deterministic from index and seed, one caption grammar,
- * a fixed held-out set of colour-shape pairs), an image-folder dataset for a user's own pictures, and the images
- * themselves as plain float arrays in [-1, 1] (CHW).
+ * Data a researcher brings: an image folder in the SimpleTuner layout (image + same-name {@code .txt} caption),
+ * cropped to resolution buckets, as pixels in [-1, 1] (CHW). The toy world's procedural data lives in
+ * {@link org.flowlab.toy}.
  */
 package org.flowlab.data;

@@ -1,8 +1,6 @@
 package org.flowlab.eval;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,10 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.flowlab.data.ShapeAttributes;
-import org.flowlab.data.ToyShapes;
-import org.flowlab.data.ToyWorld;
-import org.flowlab.nn.Engines;
+import org.flowlab.model.Engines;
 import org.flowlab.progress.Interruption;
 import org.flowlab.progress.Progress;
 import org.flowlab.progress.ProgressListener;
@@ -23,9 +18,10 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 /**
- * Measures methods the way the Glance and SCFM papers do, at toy scale, on held-in and held-out prompts:
- * prompt adherence (classifier), Frechet distance to real images of the same prompts, fidelity (PSNR/MSE) to the
- * reference method (the 32-step teacher) from the same noise, latency at batch 1 and 16, and NFE.
+ * Measures methods the way the Glance and SCFM papers do, on the prompt sets a {@link PromptMetrics} names: its
+ * metrics (the toy: prompt adherence and Frechet distance), fidelity (PSNR/MSE) to the reference method (the base at
+ * its reference step count) from the same noise, latency at batch 1 and 16, and NFE. Works on any model: methods
+ * produce pixels, the metrics read pixels.
  */
 public final class Evaluation {
 
@@ -55,139 +51,138 @@ public final class Evaluation {
         }
     }
 
-    /** One method on one prompt set. */
+    /**
+     * One method on one prompt set.
+     *
+     * @param metrics the {@link PromptMetrics}' values by name
+     */
     public record Row(String method, String prompts, int steps, int nfe, double loraScale, double shift,
-                      double adherence, double frechet, double psnr, double mse, double msPerImageBatch1,
+                      Map<String, Double> metrics, double psnr, double mse, double msPerImageBatch1,
                       double msPerImageBatch16) {
+        public Row {
+            metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+        }
+
+        /** One metric's value; NaN when the evaluation did not measure it. */
+        public double metric(String name) {
+            return metrics.getOrDefault(name, Double.NaN);
+        }
     }
 
     private Evaluation() {
     }
 
-    /** The two prompt sets of an evaluation. */
-    public static Map<String, List<ShapeAttributes>> promptSets(Settings s) {
-        Map<String, List<ShapeAttributes>> sets = new LinkedHashMap<>();
-        sets.put("held-in", ToyWorld.heldInPrompts(s.promptsPerSet(), s.promptSeed()));
-        sets.put("held-out", ToyWorld.heldOutPrompts(Math.min(s.promptsPerSet(), ToyShapes.heldOut().size()), s.promptSeed()));
-        return sets;
-    }
-
     /**
-     * @param reference the method fidelity is measured against (the 32-step teacher); it is also reported
+     * @param reference the method fidelity is measured against (the base at its reference steps); it is also reported
+     * @param metrics the prompt sets and the model-specific metrics
      */
-    public static List<Row> run(Method reference, List<Method> methods, AttributeClassifier classifier, Settings s,
+    public static List<Row> run(Method reference, List<Method> methods, PromptMetrics metrics, Settings s,
                                 ProgressListener listener) {
         Engines.prepareThread();
         List<Method> all = new ArrayList<>();
         all.add(reference);
         all.addAll(methods);
+        Map<String, List<String>> sets = metrics.promptSets(s);
+        String latencyPrompt = sets.values().iterator().next().get(0);
         List<Row> rows = new ArrayList<>();
         long start = System.nanoTime();
         int done = 0;
-        int total = all.size() * 2;
-        try (NDManager m = classifier.manager().newSubManager()) {
+        int total = all.size() * sets.size();
+        try (NDManager m = Engines.get().newBaseManager()) {
             Map<String, Double> latency1 = new LinkedHashMap<>();
             Map<String, Double> latency16 = new LinkedHashMap<>();
             for (Method method : all) {
-                latency1.put(method.name(), latencyMs(method, 1, s.latencyRepeats(), m));
-                latency16.put(method.name(), latencyMs(method, 16, s.latencyRepeats(), m));
+                latency1.put(method.name(), latencyMs(method, latencyPrompt, 1, s.latencyRepeats(), m));
+                latency16.put(method.name(), latencyMs(method, latencyPrompt, 16, s.latencyRepeats(), m));
             }
-            for (Map.Entry<String, List<ShapeAttributes>> set : promptSets(s).entrySet()) {
+            for (Map.Entry<String, List<String>> set : sets.entrySet()) {
                 List<String> prompts = new ArrayList<>();
                 List<Long> seeds = new ArrayList<>();
-                List<ShapeAttributes> truth = new ArrayList<>();
-                for (ShapeAttributes a : set.getValue()) {
+                for (String p : set.getValue()) {
                     for (int k = 0; k < s.seedsPerPrompt(); k++) {
-                        prompts.add(a.caption());
+                        prompts.add(p);
                         seeds.add((long) k);
-                        truth.add(a);
                     }
                 }
                 long[] seedArray = seeds.stream().mapToLong(Long::longValue).toArray();
-                double[][] realFeatures = realFeatures(set.getValue(), s.realPerPrompt(), classifier, m);
-                float[][] referenceImages = null;
+                Images reference0 = null;
                 for (Method method : all) {
                     Interruption.check("before evaluating " + method.name());
-                    float[][] images = generate(method, prompts, seedArray, m);
-                    if (referenceImages == null) {
-                        referenceImages = images;
+                    Images images = generate(method, prompts, seedArray, m);
+                    if (reference0 == null) {
+                        reference0 = images;
                     }
-                    rows.add(score(method, set.getKey(), images, referenceImages, truth, realFeatures, classifier, m,
-                            latency1.get(method.name()), latency16.get(method.name())));
+                    double mse = 0;
+                    for (int i = 0; i < images.data().length; i++) {
+                        mse += ImageMetrics.mse(images.data()[i], reference0.data()[i]) / images.data().length;
+                    }
+                    double psnr = mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(4 / mse);
+                    Map<String, Double> scores = metrics.score(set.getKey(), prompts, images.data(), images.shape());
+                    rows.add(new Row(method.name(), set.getKey(), method.steps(), method.nfe(), method.loraScale(),
+                            method.shift(), scores, psnr, mse, latency1.get(method.name()), latency16.get(method.name())));
                     done++;
                     ProgressListener.notify(listener, new Progress("evaluate", done, total,
-                            (System.nanoTime() - start) / 1e9, Map.of("adherence", rows.get(rows.size() - 1).adherence()),
-                            null));
+                            (System.nanoTime() - start) / 1e9, scores, null));
                 }
             }
         }
         return rows;
     }
 
-    private static Row score(Method method, String set, float[][] images, float[][] reference,
-                             List<ShapeAttributes> truth, double[][] realFeatures, AttributeClassifier classifier,
-                             NDManager m, double ms1, double ms16) {
-        double adherence = adherence(images, truth, classifier, m);
-        double frechet = FrechetDistance.between(features(images, classifier, m), realFeatures);
-        double mse = 0;
-        for (int i = 0; i < images.length; i++) {
-            mse += ImageMetrics.mse(images[i], reference[i]) / images.length;
+    /**
+     * Scores images made elsewhere (a {@link SampleSet} read from disk) by prompt set: the metrics where they can read
+     * the prompts, fidelity to the reference from the same seeds, and the set's mean wall time per image as the
+     * latency at its sampling batch.
+     *
+     * @param shape (C, H, W) of the images
+     */
+    public static List<Row> ofSamples(List<SampleSet.Entry> entries, long[] shape, Method reference,
+                                      PromptMetrics metrics) {
+        if (entries.isEmpty()) {
+            throw new IllegalArgumentException("no images to score");
         }
-        double psnr = mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(4 / mse);
-        return new Row(method.name(), set, method.steps(), method.nfe(), method.loraScale(), method.shift(), adherence,
-                frechet, psnr, mse, ms1, ms16);
-    }
-
-    /** Fraction of the prompted attributes the classifier reads back, averaged over images. */
-    public static double adherence(float[][] images, List<ShapeAttributes> truth, AttributeClassifier classifier,
-                                   NDManager m) {
-        int[][] predicted = predict(images, classifier, m);
-        double sum = 0;
-        for (int i = 0; i < images.length; i++) {
-            int[] t = truth.get(i).labels();
-            int hits = 0;
-            for (int k = 0; k < t.length; k++) {
-                hits += predicted[i][k] == t[k] ? 1 : 0;
-            }
-            sum += hits / (double) t.length;
+        Map<String, List<SampleSet.Entry>> sets = new LinkedHashMap<>();
+        for (SampleSet.Entry e : entries) {
+            sets.computeIfAbsent(metrics.setOf(e.prompt()), k -> new ArrayList<>()).add(e);
         }
-        return sum / images.length;
-    }
-
-    static int[][] predict(float[][] images, AttributeClassifier classifier, NDManager m) {
-        try (NDManager sm = m.newSubManager()) {
-            return classifier.predict(stack(images, sm));
-        }
-    }
-
-    static double[][] features(float[][] images, AttributeClassifier classifier, NDManager m) {
-        try (NDManager sm = m.newSubManager()) {
-            return classifier.featureRows(stack(images, sm));
-        }
-    }
-
-    static double[][] realFeatures(List<ShapeAttributes> prompts, int perPrompt, AttributeClassifier classifier,
-                                   NDManager m) {
-        List<ToyShapes.Sample> real = new ArrayList<>();
-        for (ShapeAttributes a : prompts) {
-            for (int k = 0; k < perPrompt; k++) {
-                real.add(ToyShapes.render(a, 1_000_000 + k));
+        List<Row> rows = new ArrayList<>();
+        try (NDManager m = Engines.get().newBaseManager()) {
+            for (Map.Entry<String, List<SampleSet.Entry>> set : sets.entrySet()) {
+                List<SampleSet.Entry> es = set.getValue();
+                float[][] images = es.stream().map(e -> clamp(e.image())).toArray(float[][]::new);
+                List<String> prompts = es.stream().map(SampleSet.Entry::prompt).toList();
+                long[] seeds = es.stream().mapToLong(SampleSet.Entry::seed).toArray();
+                float[][] ref = generate(reference, prompts, seeds, m).data();
+                Map<String, Double> scores = set.getKey().equals("other") ? Map.of()
+                        : metrics.score(set.getKey(), prompts, images, shape);
+                double mse = 0;
+                for (int i = 0; i < images.length; i++) {
+                    mse += ImageMetrics.mse(images[i], ref[i]) / images.length;
+                }
+                SampleSet.Entry first = es.get(0);
+                double ms = es.stream().mapToDouble(SampleSet.Entry::seconds).average().orElse(0) * 1000;
+                rows.add(new Row(first.method(), set.getKey() + " (" + es.size() + ")", first.steps(), first.nfe(),
+                        first.loraScale(), first.shift(), scores, mse == 0 ? Double.POSITIVE_INFINITY
+                        : 10 * Math.log10(4 / mse), mse, Double.NaN, ms));
             }
         }
-        try (NDManager sm = m.newSubManager()) {
-            return classifier.featureRows(ToyShapes.batch(real, sm));
-        }
+        return rows;
     }
 
-    /** Frechet distance of these images' features to real renders of the prompts (4 per prompt). */
-    public static double frechetToReal(float[][] images, List<ShapeAttributes> prompts, AttributeClassifier classifier,
-                                       NDManager m) {
-        int per = Math.max(4, (images.length + prompts.size() - 1) / prompts.size());
-        return FrechetDistance.between(features(images, classifier, m), realFeatures(prompts, per, classifier, m));
+    private static float[] clamp(float[] image) {
+        float[] out = image.clone();
+        for (int k = 0; k < out.length; k++) {
+            out[k] = Math.max(-1f, Math.min(1f, out[k]));
+        }
+        return out;
+    }
+
+    /** A method's images on the host: one (C, H, W) array per image, and (C, H, W). */
+    public record Images(float[][] data, long[] shape) {
     }
 
     /** A method's images for these prompts and seeds, as Java arrays. */
-    public static float[][] images(Method method, List<String> prompts, long[] seeds, NDManager m) {
+    public static Images images(Method method, List<String> prompts, long[] seeds, NDManager m) {
         return generate(method, prompts, seeds, m);
     }
 
@@ -195,12 +190,15 @@ public final class Evaluation {
      * Images in chunks of 48 (memory), as Java arrays, clamped to [-1, 1]: every metric reads what the image shows,
      * so scores from a method and from its saved PNGs agree (up to 8-bit rounding).
      */
-    static float[][] generate(Method method, List<String> prompts, long[] seeds, NDManager m) {
+    static Images generate(Method method, List<String> prompts, long[] seeds, NDManager m) {
         List<float[]> out = new ArrayList<>();
+        long[] shape = null;
         for (int from = 0; from < prompts.size(); from += 48) {
             int to = Math.min(prompts.size(), from + 48);
             try (NDManager sm = m.newSubManager()) {
                 NDArray images = method.generate(prompts.subList(from, to), Arrays.copyOfRange(seeds, from, to), sm);
+                long[] s = images.getShape().getShape();
+                shape = Arrays.copyOfRange(s, 1, s.length);
                 long per = images.getShape().size() / (to - from);
                 float[] flat = images.toFloatArray();
                 for (int k = 0; k < flat.length; k++) {
@@ -211,21 +209,12 @@ public final class Evaluation {
                 }
             }
         }
-        return out.toArray(float[][]::new);
-    }
-
-    static NDArray stack(float[][] images, NDManager m) {
-        List<NDArray> parts = new ArrayList<>();
-        for (float[] img : images) {
-            parts.add(org.flowlab.nn.OwnedArrays.create(m, img,
-                    new ai.djl.ndarray.types.Shape(1, ToyShapes.CHANNELS, ToyShapes.SIZE, ToyShapes.SIZE)));
-        }
-        return NDArrays.concat(new NDList(parts));
+        return new Images(out.toArray(float[][]::new), shape);
     }
 
     /** Median wall time per image of one call at this batch size, after a warm-up call. */
-    static double latencyMs(Method method, int batch, int repeats, NDManager m) {
-        List<String> prompts = Collections.nCopies(batch, ToyShapes.heldIn().get(0).caption());
+    static double latencyMs(Method method, String prompt, int batch, int repeats, NDManager m) {
+        List<String> prompts = Collections.nCopies(batch, prompt);
         long[] seeds = new long[batch];
         double[] times = new double[repeats];
         for (int r = -1; r < repeats; r++) {
@@ -241,7 +230,7 @@ public final class Evaluation {
         return times[repeats / 2];
     }
 
-    /** The rows as a table (one row per method and prompt set). */
+    /** The rows as a table (one row per method and prompt set; a column per metric the rows carry). */
     public static Table table(String title, List<Row> rows) {
         Table t = Table.create(title);
         t.addColumns(
@@ -250,9 +239,13 @@ public final class Evaluation {
                 IntColumn.create("steps", rows.stream().mapToInt(Row::steps).toArray()),
                 IntColumn.create("nfe", rows.stream().mapToInt(Row::nfe).toArray()),
                 DoubleColumn.create("lora_scale", rows.stream().mapToDouble(Row::loraScale).toArray()),
-                DoubleColumn.create("shift", rows.stream().mapToDouble(Row::shift).toArray()),
-                DoubleColumn.create("adherence", rows.stream().mapToDouble(r -> round(r.adherence(), 3)).toArray()),
-                DoubleColumn.create("frechet", rows.stream().mapToDouble(r -> round(r.frechet(), 3)).toArray()),
+                DoubleColumn.create("shift", rows.stream().mapToDouble(Row::shift).toArray()));
+        List<String> names = new ArrayList<>();
+        rows.forEach(r -> r.metrics().keySet().stream().filter(k -> !names.contains(k)).forEach(names::add));
+        for (String n : names) {
+            t.addColumns(DoubleColumn.create(n, rows.stream().mapToDouble(r -> round(r.metric(n), 3)).toArray()));
+        }
+        t.addColumns(
                 DoubleColumn.create("psnr_db", rows.stream().mapToDouble(r -> round(r.psnr(), 2)).toArray()),
                 DoubleColumn.create("mse", rows.stream().mapToDouble(r -> round(r.mse(), 5)).toArray()),
                 DoubleColumn.create("ms_per_image_b1", rows.stream().mapToDouble(r -> round(r.msPerImageBatch1(), 1)).toArray()),

@@ -3,11 +3,9 @@ package org.flowlab.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
-import org.flowlab.flow.EulerSampler;
-import org.flowlab.flow.Noise;
+import org.flowlab.flow.Pipeline;
 import org.flowlab.flow.SamplingPlan;
-import org.flowlab.lora.Lora;
-import org.flowlab.nn.VelocityModel;
+import org.flowlab.model.DiffusionModel;
 
 /** Something that turns prompts and seeds into images: a sampler over a model, or a stand-in in tests. */
 public interface Method {
@@ -24,13 +22,15 @@ public interface Method {
 
     double shift();
 
-    /** (B, C, H, W) images for these prompts, sample i starting from the noise of {@code seeds[i]}. */
+    /** (B, C, H, W) images (pixels) for these prompts, sample i starting from the noise of {@code seeds[i]}. */
     NDArray generate(List<String> prompts, long[] seeds, NDManager manager);
 
     /**
-     * Euler sampling of {@code model} by {@code plan} (adapters named in the plan), at LoRA scale {@code loraScale}.
+     * Euler sampling of {@code model} by {@code plan} (adapters named in the plan), at LoRA scale {@code loraScale}
+     * (a per-call scale: the model's own setting is left alone).
      */
-    static Method sampler(String name, VelocityModel model, SamplingPlan plan, double loraScale, double shift) {
+    static Method sampler(String name, DiffusionModel model, SamplingPlan plan, double loraScale, double shift) {
+        Pipeline.Request request = new Pipeline.Request(plan, loraScale);
         return new Method() {
             @Override
             public String name() {
@@ -59,15 +59,7 @@ public interface Method {
 
             @Override
             public NDArray generate(List<String> prompts, long[] seeds, NDManager manager) {
-                Lora lora = Lora.of(model);
-                double before = lora.scale();
-                lora.setScale(loraScale);
-                try {
-                    NDArray noise = Noise.forSeeds(manager, seeds, model.imageShape());
-                    return EulerSampler.sample(model, plan, noise, model.condition(prompts, manager)).images();
-                } finally {
-                    lora.setScale(before);
-                }
+                return Pipeline.images(model, request, prompts, seeds, manager);
             }
 
             @Override

@@ -15,7 +15,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+import java.util.Collections;
+import org.flowlab.flow.Pipeline;
+import org.flowlab.flow.SampleResult;
 import org.flowlab.io.AtomicFiles;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.NoGrad;
+import org.flowlab.model.Shapes;
+import org.flowlab.viz.ImageGrid;
 
 /**
  * Generated images on disk: one PNG per (prompt, seed), {@code manifest.json} (a list of {@code prompt, seed, steps,
@@ -31,7 +41,78 @@ public final class SampleSet {
                         double shift, double loraScale, double cfg, float[] image) {
     }
 
+    /**
+     * Images just sampled, in (prompt, seed) order, with the trace of the first call's Euler steps.
+     *
+     * @param shape (C, H, W) of one image
+     */
+    public record Generated(List<Entry> entries, long[] shape, List<SampleResult.TraceStep> trace) {
+        /** The images as one grid: one prompt -> a square grid, several -> a row per prompt (8 columns at most). */
+        public ImageGrid grid(int prompts, String title) {
+            int per = Shapes.size(shape);
+            float[] flat = new float[entries.size() * per];
+            for (int i = 0; i < entries.size(); i++) {
+                System.arraycopy(entries.get(i).image(), 0, flat, i * per, per);
+            }
+            return ImageGrid.of(flat, Shapes.batched(entries.size(), shape))
+                    .columns(gridColumns(prompts, entries.size() / Math.max(1, prompts))).title(title);
+        }
+    }
+
     private SampleSet() {
+    }
+
+    /**
+     * Samples every (prompt, seed) through the model, {@code batch} seeds of one prompt per call; sample
+     * (prompt p, seed s) starts from the noise of seed s whatever the batch, so the same seed gives the same initial
+     * noise for every method and step count.
+     *
+     * @param method the name the manifest records
+     * @param shift the schedule shift the manifest records (NaN for a hand-made schedule)
+     */
+    public static Generated generate(DiffusionModel model, String method, Pipeline.Request request, double shift,
+                                     List<String> prompts, long[] seeds, int batch) {
+        if (seeds.length == 0 || prompts.isEmpty()) {
+            throw new IllegalArgumentException("nothing to sample: " + prompts.size() + " prompts, " + seeds.length + " seeds");
+        }
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch " + batch + " is not allowed; use 1 or more");
+        }
+        List<Entry> entries = new ArrayList<>();
+        List<SampleResult.TraceStep> trace = null;
+        long[] shape = model.pixelShape();
+        int per = Shapes.size(shape);
+        for (int p = 0; p < prompts.size(); p++) {
+            for (int from = 0; from < seeds.length; from += batch) {
+                long[] chunk = Arrays.copyOfRange(seeds, from, Math.min(seeds.length, from + batch));
+                try (NDManager m = model.transformer().manager().newSubManager(); NoGrad ng = NoGrad.enter()) {
+                    long t0 = System.nanoTime();
+                    SampleResult r = Pipeline.latents(model, request, Collections.nCopies(chunk.length, prompts.get(p)),
+                            chunk, m, org.flowlab.progress.ProgressListener.NONE);
+                    NDArray pixels = model.codec().decode(r.images());
+                    float[] images = pixels.toFloatArray();
+                    double seconds = (System.nanoTime() - t0) / 1e9 / chunk.length;
+                    trace = trace == null ? r.trace() : trace;
+                    for (int i = 0; i < chunk.length; i++) {
+                        entries.add(new Entry(prompts.get(p), chunk[i], request.plan().steps().size(), request.plan().nfe(),
+                                fileName(p, chunk[i]), seconds, method, shift, request.loraScale(),
+                                request.plan().guidanceScale(), Arrays.copyOfRange(images, i * per, (i + 1) * per)));
+                    }
+                }
+            }
+        }
+        return new Generated(entries, shape, trace);
+    }
+
+    /** Writes generated images: every PNG, the manifest and the grid. */
+    public static void write(Path dir, Generated g, String gridTitle, int prompts) throws IOException {
+        write(dir, g.entries(), g.grid(prompts, gridTitle).image(), (int) g.shape()[0], (int) g.shape()[1],
+                (int) g.shape()[2]);
+    }
+
+    /** One prompt: a square grid (16 seeds, 4x4); several: one row per prompt. At most 8 columns either way. */
+    public static int gridColumns(int prompts, int seeds) {
+        return Math.min(8, prompts == 1 ? (int) Math.ceil(Math.sqrt(seeds)) : seeds);
     }
 
     /** Writes every entry's PNG, then the manifest (each file atomically), then the grid. */

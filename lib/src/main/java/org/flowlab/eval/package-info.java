@@ -1,6 +1,9 @@
 /**
- * The papers' metrics at toy scale: an attribute classifier (the CLIP-score analogue: prompt adherence), Frechet
- * distance on its features (the FID analogue), teacher fidelity (PSNR/MSE to the 32-step teacher from the same
- * noise), latency and NFE, gathered into one Tablesaw table per evaluation.
+ * Methods and how they are measured, for any {@link org.flowlab.model.DiffusionModel}: a {@link org.flowlab.eval.Method}
+ * turns prompts and seeds into pixels ({@link org.flowlab.eval.Methods}: the base at N steps, the SCFM student,
+ * Glance's two phases); {@link org.flowlab.eval.Evaluation} measures fidelity (PSNR/MSE to the reference from the
+ * same noise), latency and NFE, plus the model-specific {@link org.flowlab.eval.PromptMetrics} (the toy's adherence
+ * and Frechet distance); {@link org.flowlab.eval.Comparison} puts methods x prompts x seeds in one grid and one
+ * table; {@link org.flowlab.eval.SampleSet} keeps samples on disk.
  */
 package org.flowlab.eval;

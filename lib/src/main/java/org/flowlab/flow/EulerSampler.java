@@ -1,16 +1,13 @@
 package org.flowlab.flow;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import org.flowlab.lora.Lora;
-import org.flowlab.nn.Conditioning;
-import org.flowlab.nn.NoGrad;
-import org.flowlab.nn.VelocityModel;
+import org.flowlab.model.Conditioning;
+import org.flowlab.model.NoGrad;
+import org.flowlab.model.FlowModel;
 import org.flowlab.progress.Interruption;
 import org.flowlab.progress.Progress;
 import org.flowlab.progress.ProgressListener;
@@ -24,35 +21,38 @@ public final class EulerSampler {
     private EulerSampler() {
     }
 
-    public static SampleResult sample(VelocityModel model, SamplingPlan plan, NDArray noise, Conditioning cond) {
-        return sample(model, plan, noise, cond, false, ProgressListener.NONE);
+    public static SampleResult sample(FlowModel model, SamplingPlan plan, NDArray noise, Conditioning cond) {
+        return sample(model, plan, noise, cond, null, false, ProgressListener.NONE);
     }
 
     /**
      * @param noise (B,C,H,W) starting latents; results land in its manager
+     * @param uncond the unconditional rows for classifier-free guidance (needed when the plan guides, else null)
      * @param keepTrajectory also return the latent after every step
      */
-    public static SampleResult sample(VelocityModel model, SamplingPlan plan, NDArray noise, Conditioning cond,
-                                      boolean keepTrajectory, ProgressListener listener) {
+    public static SampleResult sample(FlowModel model, SamplingPlan plan, NDArray noise, Conditioning cond,
+                                      Conditioning uncond, boolean keepTrajectory, ProgressListener listener) {
         long start = System.nanoTime();
         int batch = Math.toIntExact(noise.getShape().get(0));
+        if (cond.batchSize() != batch) {
+            throw new IllegalArgumentException(batch + " noise samples but " + cond.batchSize() + " conditioning rows");
+        }
+        if (plan.usesGuidance() && uncond == null) {
+            throw new IllegalArgumentException(plan + " uses classifier-free guidance: pass the unconditional"
+                    + " conditioning (the text encoder's empty prompt)");
+        }
         List<SampleResult.TraceStep> trace = new ArrayList<>();
         List<NDArray> trajectory = new ArrayList<>();
         Lora lora = Lora.of(model);
         try (NoGrad ignored = NoGrad.enter()) {
-            Conditioning uncond = plan.usesGuidance()
-                    ? model.condition(Collections.nCopies(batch, ""), guidanceValues(cond), noise.getManager())
-                    : null;
-            Conditioning both = uncond == null ? cond : cond.concat(uncond);
             NDArray x = noise;
             for (int i = 0; i < plan.steps().size(); i++) {
                 Interruption.check("while sampling, before step " + i);
                 EulerStep step = plan.steps().get(i);
                 NDArray next;
                 try (NDScope scope = new NDScope(); Lora.Scope adapter = step.adapter() == null ? () -> { } : lora.useAdapter(step.adapter())) {
-                    NDArray v = plan.usesGuidance()
-                            ? guided(model, x, step.sigma(), both, batch, plan.guidanceScale())
-                            : model.velocity(x, sigmas(x, step.sigma(), batch), cond);
+                    NDArray v = Guidance.velocity(model, x, sigmas(x, step.sigma(), batch), cond, uncond,
+                            plan.guidanceScale());
                     next = Flow.eulerStep(x, v, step.sigma(), step.sigmaNext());
                     NDScope.unregister(next);
                     scope.suppressNotUsedWarning();
@@ -69,30 +69,14 @@ public final class EulerSampler {
                 ProgressListener.notify(listener, Progress.of("sample " + plan.label(), i + 1, plan.steps().size(),
                         (System.nanoTime() - start) / 1e9));
             }
-            if (uncond != null) {
-                uncond.tokens().close();
-            }
             NDArray images = x == noise ? noise.duplicate() : (keepTrajectory ? x.duplicate() : x);
             return new SampleResult(images, trace, trajectory, plan.nfe(), (System.nanoTime() - start) / 1e9);
         }
     }
 
-    /** One model call on [cond; uncond], then {@code v_u + w (v_c - v_u)}. */
-    private static NDArray guided(VelocityModel model, NDArray x, double sigma, Conditioning both, int batch, double w) {
-        NDArray v = model.velocity(NDArrays.concat(new NDList(x, x)), sigmas(x, sigma, 2 * batch), both);
-        NDList parts = v.split(2, 0);
-        NDArray vc = parts.get(0);
-        NDArray vu = parts.get(1);
-        return vu.add(vc.sub(vu).mul((float) w));
-    }
-
     private static NDArray sigmas(NDArray like, double sigma, int batch) {
         float[] s = new float[batch];
         java.util.Arrays.fill(s, (float) sigma);
-        return org.flowlab.nn.OwnedArrays.create(like.getManager(), s);
-    }
-
-    private static float[] guidanceValues(Conditioning cond) {
-        return cond.guidance() == null ? null : cond.guidance().toFloatArray();
+        return org.flowlab.model.OwnedArrays.create(like.getManager(), s);
     }
 }

@@ -28,6 +28,11 @@ public final class Flow {
         return x.add(v.mul(perSample(dt, x)));
     }
 
+    /** Per sample: {@code a} where {@code mask} (B, boolean) holds, else {@code b}. */
+    public static NDArray where(NDArray mask, NDArray a, NDArray b) {
+        return ai.djl.ndarray.NDArrays.where(perSample(mask, a).broadcast(a.getShape()), a, b);
+    }
+
     /** (B) -> (B,1,1,...) so it broadcasts against {@code like}. */
     public static NDArray perSample(NDArray values, NDArray like) {
         long[] shape = new long[like.getShape().dimension()];

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
-import org.flowlab.nn.OwnedArrays;
+import org.flowlab.model.OwnedArrays;
 
 /**
  * Gaussian noise drawn in Java from explicit seeds, so the same seed gives the same initial noise for every method,

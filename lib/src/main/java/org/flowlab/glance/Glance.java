@@ -1,8 +1,9 @@
 package org.flowlab.glance;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -15,9 +16,11 @@ import org.flowlab.lora.Lora;
 import org.flowlab.lora.LoraAdapter;
 import org.flowlab.lora.LoraConfig;
 import org.flowlab.lora.TargetSelector;
-import org.flowlab.nn.NoGrad;
-import org.flowlab.nn.OwnedArrays;
-import org.flowlab.nn.VelocityModel;
+import org.flowlab.model.Conditioning;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.NoGrad;
+import org.flowlab.model.OwnedArrays;
+import org.flowlab.model.Shapes;
 import org.flowlab.progress.Progress;
 import org.flowlab.progress.ProgressListener;
 import org.flowlab.schedule.CustomTimesteps;
@@ -40,6 +43,8 @@ import org.flowlab.train.TrainingBatch;
  *   <li>Inference: {@code [slow/1000..., fast/1000..., 0]}, slow adapter for the first phase, fast for the second,
  *       Euler throughout, the latent handed on unchanged ({@link #plan}).</li>
  * </ol>
+ * It works on any {@link DiffusionModel}: the image goes through the model's codec once, the caption through its
+ * text encoder; both LoRAs sit on the transformer.
  */
 public final class Glance {
     public static final String SLOW = "slow";
@@ -70,7 +75,7 @@ public final class Glance {
     }
 
     /**
-     * The recipe of one phase LoRA (defaults: the official Flux config).
+     * The recipe of one phase LoRA (defaults: the official Flux config, on every Linear of the transformer blocks).
      *
      * @param steps optimizer steps per LoRA
      * @param rank LoRA rank
@@ -79,42 +84,109 @@ public final class Glance {
      * @param draw how list entries are drawn
      * @param captionDropout probability of the empty prompt (official: 0 for Flux, 0.1 for Qwen)
      * @param batchSize images per step (one image, repeated)
-     * @param targets which Linears get the LoRA (default: every Linear of the transformer blocks)
+     * @param targets which Linears of the transformer get the LoRA
+     * @param guidance the guidance-embedding value for models that take one (official Flux: 1); NaN: the model's
      * @param seed LoRA init, noise and draws
      */
     public record Config(int steps, int rank, double alphaFactor, OptimizerConfig optimizer,
                          CustomTimesteps.DrawMode draw, double captionDropout, int batchSize, TargetSelector targets,
-                         long seed) {
+                         double guidance, long seed) {
         public Config {
             if (steps < 1 || rank < 1 || batchSize < 1) {
                 throw new IllegalArgumentException("steps " + steps + ", rank " + rank + ", batch " + batchSize
                         + " must all be 1 or more");
             }
+            if (!(alphaFactor > 0) || optimizer == null || draw == null || targets == null) {
+                throw new IllegalArgumentException("alpha factor " + alphaFactor + " must be > 0, and optimizer, draw"
+                        + " and targets must be set");
+            }
         }
 
         public static Config official() {
-            return new Config(60, 16, 4, OptimizerConfig.glance(), CustomTimesteps.DrawMode.PER_BATCH, 0.0, 1,
-                    TargetSelector.regex("blocks\\..*"), 0);
+            return builder().build();
         }
 
-        public Config withSteps(int n) {
-            return new Config(n, rank, alphaFactor, optimizer, draw, captionDropout, batchSize, targets, seed);
+        public static Builder builder() {
+            return new Builder();
         }
 
-        public Config withRank(int r) {
-            return new Config(steps, r, alphaFactor, optimizer, draw, captionDropout, batchSize, targets, seed);
+        public Builder toBuilder() {
+            return new Builder().steps(steps).rank(rank).alphaFactor(alphaFactor).optimizer(optimizer).draw(draw)
+                    .captionDropout(captionDropout).batchSize(batchSize).targets(targets).guidance(guidance).seed(seed);
         }
 
-        public Config withLr(double lr) {
-            return new Config(steps, rank, alphaFactor, optimizer.withLr(lr), draw, captionDropout, batchSize, targets, seed);
-        }
+        /** Builds a {@link Config}; every field starts at the official Flux recipe. */
+        public static final class Builder {
+            private int steps = 60;
+            private int rank = 16;
+            private double alphaFactor = 4;
+            private OptimizerConfig optimizer = OptimizerConfig.glance();
+            private CustomTimesteps.DrawMode draw = CustomTimesteps.DrawMode.PER_BATCH;
+            private double captionDropout;
+            private int batchSize = 1;
+            private TargetSelector targets = TargetSelector.regex("transformer_blocks\\..*");
+            private double guidance = Double.NaN;
+            private long seed;
 
-        public Config withSeed(long s) {
-            return new Config(steps, rank, alphaFactor, optimizer, draw, captionDropout, batchSize, targets, s);
-        }
+            public Builder steps(int v) {
+                steps = v;
+                return this;
+            }
 
-        public Config withDraw(CustomTimesteps.DrawMode mode) {
-            return new Config(steps, rank, alphaFactor, optimizer, mode, captionDropout, batchSize, targets, seed);
+            public Builder rank(int v) {
+                rank = v;
+                return this;
+            }
+
+            public Builder alphaFactor(double v) {
+                alphaFactor = v;
+                return this;
+            }
+
+            public Builder optimizer(OptimizerConfig v) {
+                optimizer = v;
+                return this;
+            }
+
+            public Builder lr(double v) {
+                optimizer = optimizer.withLr(v);
+                return this;
+            }
+
+            public Builder draw(CustomTimesteps.DrawMode v) {
+                draw = v;
+                return this;
+            }
+
+            public Builder captionDropout(double v) {
+                captionDropout = v;
+                return this;
+            }
+
+            public Builder batchSize(int v) {
+                batchSize = v;
+                return this;
+            }
+
+            public Builder targets(TargetSelector v) {
+                targets = v;
+                return this;
+            }
+
+            public Builder guidance(double v) {
+                guidance = v;
+                return this;
+            }
+
+            public Builder seed(long v) {
+                seed = v;
+                return this;
+            }
+
+            public Config build() {
+                return new Config(steps, rank, alphaFactor, optimizer, draw, captionDropout, batchSize, targets,
+                        guidance, seed);
+            }
         }
     }
 
@@ -122,7 +194,7 @@ public final class Glance {
     public record LossPoint(String phase, long step, double sigma, double loss) {
     }
 
-    /** Both adapters (now on the model) and how their training went. */
+    /** Both adapters (now on the model's transformer) and how their training went. */
     public record Result(GlanceLists lists, LoraAdapter slow, LoraAdapter fast, List<LossPoint> losses, double seconds) {
     }
 
@@ -146,66 +218,83 @@ public final class Glance {
     }
 
     /**
-     * Trains the slow and the fast LoRA on one image and caption; both end up on the model as adapters
+     * Trains the slow and the fast LoRA on one image and caption; both end up on the model's transformer as adapters
      * {@code "slow"} and {@code "fast"} (replacing earlier ones of those names).
      *
-     * @param image (C, H, W) in [-1, 1]
+     * @param pixels one image (C, H, W) of the codec's size, in [-1, 1]
      */
-    public static Result train(VelocityModel model, float[] image, String caption, GlanceLists lists, Config config,
+    public static Result train(DiffusionModel model, float[] pixels, String caption, GlanceLists lists, Config config,
                                ProgressListener listener) {
         requireList(SLOW, lists.slow());
         requireList(FAST, lists.fast());
-        long[] shape = model.imageShape();
-        if (image.length != shape[0] * shape[1] * shape[2]) {
-            throw new IllegalArgumentException("the image has " + image.length + " values; the model takes "
-                    + shape[0] + "x" + shape[1] + "x" + shape[2]);
-        }
+        requireImage(model, pixels);
+        model.textEncoder().check(caption);
         long start = System.nanoTime();
         List<LossPoint> losses = Collections.synchronizedList(new ArrayList<>());
-        LoraAdapter slow = trainPhase(model, SLOW, lists.slow(), image, caption, config, config.seed(), losses, listener);
-        LoraAdapter fast = trainPhase(model, FAST, lists.fast(), image, caption, config, config.seed() + 1, losses, listener);
-        return new Result(lists, slow, fast, List.copyOf(losses), (System.nanoTime() - start) / 1e9);
+        try (NDManager m = model.transformer().manager().newSubManager()) {
+            NDArray x0 = latentOf(model, pixels, m);
+            LoraAdapter slow = trainPhase(model, SLOW, lists.slow(), x0, caption, config, config.seed(), losses, listener);
+            LoraAdapter fast = trainPhase(model, FAST, lists.fast(), x0, caption, config, config.seed() + 1, losses, listener);
+            return new Result(lists, slow, fast, List.copyOf(losses), (System.nanoTime() - start) / 1e9);
+        }
     }
 
-    private static LoraAdapter trainPhase(VelocityModel model, String phase, double[] timesteps, float[] image,
+    private static void requireImage(DiffusionModel model, float[] pixels) {
+        long[] shape = model.pixelShape();
+        if (pixels.length != Shapes.size(shape)) {
+            throw new IllegalArgumentException("the image has " + pixels.length + " values; this model's codec takes "
+                    + Shapes.text(shape) + " images (" + Shapes.size(shape) + " values)");
+        }
+    }
+
+    /** The image through the codec, once: (1, c, h, w) latents. */
+    private static NDArray latentOf(DiffusionModel model, float[] pixels, NDManager m) {
+        try (NoGrad ng = NoGrad.enter()) {
+            long[] shape = Shapes.batched(1, model.pixelShape());
+            return model.codec().encode(OwnedArrays.create(m, pixels, new ai.djl.ndarray.types.Shape(shape)));
+        }
+    }
+
+    private static LoraAdapter trainPhase(DiffusionModel model, String phase, double[] timesteps, NDArray x0,
                                           String caption, Config config, long seed, List<LossPoint> losses,
                                           ProgressListener listener) {
-        Lora lora = Lora.of(model);
-        if (lora.adapters().stream().anyMatch(a -> a.name().equals(phase))) {
+        Lora lora = Lora.of(model.transformer());
+        if (lora.has(phase)) {
             lora.remove(phase);
         }
         LoraAdapter adapter = lora.add(new LoraConfig(phase, config.rank(), config.alphaFactor() * config.rank(),
                 config.targets()), seed);
-        String previous = lora.active();
-        lora.activate(phase);
-        CustomTimesteps sampler = CustomTimesteps.of(timesteps, config.draw());
-        FlowMatchingTrainer.Config tc = new FlowMatchingTrainer.Config(config.batchSize(), seed, sampler,
-                LossWeighting.NONE, config.captionDropout(), config.optimizer());
-        try (FlowMatchingTrainer trainer = new FlowMatchingTrainer(model, List.copyOf(adapter.parameters().all()),
-                oneImage(image, caption, model.imageShape()), tc)) {
+        FlowMatchingTrainer.Config tc = FlowMatchingTrainer.Config.builder().batchSize(config.batchSize()).seed(seed)
+                .sampler(CustomTimesteps.of(timesteps, config.draw())).weighting(LossWeighting.NONE)
+                .captionDropout(config.captionDropout()).optimizer(config.optimizer()).guidance(config.guidance())
+                .build();
+        // the phase's adapter for this thread only: a notebook may sample the model meanwhile
+        try (Lora.Scope s = lora.useAdapter(phase);
+             FlowMatchingTrainer trainer = new FlowMatchingTrainer(model, List.copyOf(adapter.parameters().all()),
+                     oneImage(x0, caption), tc)) {
             trainer.train(config.steps(), new ProgressListener() {
                 @Override
                 public void onProgress(Progress p) {
-                    listener.onProgress(new Progress("glance " + phase, p.step(), p.total(), p.elapsedSeconds(),
-                            p.metrics(), p.preview(), p.startStep()));
+                    ProgressListener.notify(listener, new Progress("glance " + phase, p.step(), p.total(),
+                            p.elapsedSeconds(), p.metrics(), p.preview(), p.startStep()));
                 }
             }).forEach(r -> losses.add(new LossPoint(phase, r.step(), r.sigmas()[0], r.loss())));
         } finally {
             adapter.parameters().setTrainable(false);
-            lora.activate(previous);
         }
         return adapter;
     }
 
-    /** The same image and caption every step. */
-    static TrainingBatch.Source oneImage(float[] image, String caption, long[] shape) {
+    /** The same latent (1, c, h, w) and caption every step. */
+    static TrainingBatch.Source oneImage(NDArray x0, String caption) {
         return (step, size, rng, m) -> {
-            float[] data = new float[image.length * size];
+            NDList copies = new NDList();
             for (int i = 0; i < size; i++) {
-                System.arraycopy(image, 0, data, i * image.length, image.length);
+                copies.add(x0);
             }
-            return new TrainingBatch(OwnedArrays.create(m, data, new Shape(size, shape[0], shape[1], shape[2])),
-                    Collections.nCopies(size, caption));
+            NDArray batch = size == 1 ? x0.duplicate() : NDArrays.concat(copies);
+            batch.attach(m);
+            return new TrainingBatch(batch, Collections.nCopies(size, caption));
         };
     }
 
@@ -252,27 +341,29 @@ public final class Glance {
     }
 
     /**
-     * The flow-matching loss of the model (with {@code adapter} active, or {@code "base"}) on the image at each sigma,
-     * averaged over fixed noise seeds: what "the LoRA learned its timesteps" means.
+     * The flow-matching loss of the model (with {@code adapter} on its transformer, or {@code "base"}) on the image
+     * at each sigma, averaged over fixed noise seeds: what "the LoRA learned its timesteps" means.
+     *
+     * @param pixels one image (C, H, W) of the codec's size
      */
-    public static double[] lossAt(VelocityModel model, String adapter, float[] image, String caption, double[] sigmas,
+    public static double[] lossAt(DiffusionModel model, String adapter, float[] pixels, String caption, double[] sigmas,
                                   int noiseSeeds) {
+        requireImage(model, pixels);
         double[] out = new double[sigmas.length];
-        long[] shape = model.imageShape();
-        try (NoGrad ng = NoGrad.enter(); Lora.Scope s = Lora.of(model).useAdapter(adapter);
-             NDManager m = model.manager().newSubManager()) {
+        try (NoGrad ng = NoGrad.enter(); Lora.Scope s = Lora.of(model.transformer()).useAdapter(adapter);
+             NDManager m = model.transformer().manager().newSubManager()) {
             long[] seeds = new long[noiseSeeds];
             for (int k = 0; k < noiseSeeds; k++) {
                 seeds[k] = 10_000 + k;
             }
-            NDArray x0 = oneImage(image, caption, shape).batch(0, noiseSeeds, null, m).x0();
-            NDArray noise = Noise.forSeeds(m, seeds, shape);
-            var cond = model.condition(Collections.nCopies(noiseSeeds, caption), m);
+            NDArray x0 = oneImage(latentOf(model, pixels, m), caption).batch(0, noiseSeeds, null, m).x0();
+            NDArray noise = Noise.forSeeds(m, seeds, model.latentShape());
+            Conditioning cond = model.encode(Collections.nCopies(noiseSeeds, caption), m);
             for (int i = 0; i < sigmas.length; i++) {
                 float[] sig = new float[noiseSeeds];
                 java.util.Arrays.fill(sig, (float) sigmas[i]);
                 NDArray sigma = OwnedArrays.create(m, sig);
-                NDArray v = model.velocity(Flow.noised(x0, noise, sigma), sigma, cond);
+                NDArray v = model.transformer().velocity(Flow.noised(x0, noise, sigma), sigma, cond);
                 out[i] = v.sub(Flow.velocityTarget(x0, noise)).square().mean().getFloat();
             }
         }

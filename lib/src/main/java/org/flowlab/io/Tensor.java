@@ -29,7 +29,7 @@ public record Tensor(long[] shape, float[] data) {
     }
 
     public NDArray toNDArray(NDManager manager) {
-        return org.flowlab.nn.OwnedArrays.create(manager, data, new Shape(shape));
+        return org.flowlab.model.OwnedArrays.create(manager, data, new Shape(shape));
     }
 
     public long size() {

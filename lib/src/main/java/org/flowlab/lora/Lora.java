@@ -11,46 +11,60 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.WeakHashMap;
-import org.flowlab.nn.LinearLayer;
-import org.flowlab.nn.NamedParameters;
-import org.flowlab.nn.Ops;
-import org.flowlab.nn.Parameter;
-import org.flowlab.nn.VelocityModel;
+import org.flowlab.model.LinearLayer;
+import org.flowlab.model.Component;
+import org.flowlab.model.NamedParameters;
+import org.flowlab.model.Ops;
+import org.flowlab.model.Parameter;
 
 /**
- * The LoRA state of one model: its adapters, the active one, the runtime scale ({@code lora_scale} at inference),
- * and per-thread weight-set overrides. Get it with {@link #of(VelocityModel)}.
+ * The LoRA state of one model component (a transformer, a text encoder): its adapters, the active one, the
+ * runtime scale ({@code lora_scale} at inference), and per-thread overrides of adapter, weights and scale. Get it
+ * with {@link #of(Component)}.
+ *
+ * <p>Overrides are scopes on the calling thread: a sampler picks its adapter and scale per call with
+ * {@link #useAdapter(String, double)}, so sampling in one thread never changes what a training run in another
+ * thread computes. {@link #activate} and {@link #setScale} change the model-wide defaults.
  */
 public final class Lora {
     /** The adapter name that means "LoRA off": the base model (SCFM's teacher). */
     public static final String BASE = "base";
 
-    private static final Map<VelocityModel, Lora> HOSTS = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final Map<Component, Lora> HOSTS = Collections.synchronizedMap(new WeakHashMap<>());
 
-    private final VelocityModel model;
-    private final Map<String, LoraAdapter> adapters = new LinkedHashMap<>();
+    private final Component model;
+    // read by forward passes on any thread, written by add/remove: synchronized
+    private final Map<String, LoraAdapter> adapters = Collections.synchronizedMap(new LinkedHashMap<>());
     private volatile String active;
     private volatile double scale = 1.0;
     private volatile String merged;
     private final ThreadLocal<Choice> override = new ThreadLocal<>();
 
-    /** What a thread's forward passes use instead of the active adapter and its own weights. */
-    private record Choice(String adapter, WeightSet weights, boolean base) {
+    /**
+     * What a thread's forward passes use instead of the active adapter, its own weights and the model-wide scale
+     * (a NaN scale means the model-wide one).
+     */
+    private record Choice(String adapter, WeightSet weights, boolean base, double scale) {
     }
 
-    private Lora(VelocityModel model) {
+    private Lora(Component model) {
         this.model = model;
     }
 
-    /** The one LoRA host of this model (created on first use). */
-    public static Lora of(VelocityModel model) {
+    /** The one LoRA host of this component (created on first use). */
+    public static Lora of(Component model) {
         synchronized (HOSTS) {
             return HOSTS.computeIfAbsent(model, Lora::new);
         }
     }
 
-    public VelocityModel model() {
+    public Component model() {
         return model;
+    }
+
+    /** Whether an adapter of this name is on the component. */
+    public boolean has(String name) {
+        return adapters.containsKey(name);
     }
 
     /**
@@ -82,7 +96,7 @@ public final class Lora {
                 a[i] = (float) (rng.nextGaussian() / r);
             }
             Parameter pa = params.add(new Parameter(LoraAdapter.aName(layer.name()),
-                    org.flowlab.nn.OwnedArrays.create(manager, a, new Shape(r, layer.inFeatures()))));
+                    org.flowlab.model.OwnedArrays.create(manager, a, new Shape(r, layer.inFeatures()))));
             Parameter pb = params.add(new Parameter(LoraAdapter.bName(layer.name()),
                     manager.zeros(new Shape(layer.outFeatures(), r))));
             pa.setTrainable(true);
@@ -122,7 +136,9 @@ public final class Lora {
     }
 
     public List<LoraAdapter> adapters() {
-        return List.copyOf(adapters.values());
+        synchronized (adapters) {
+            return List.copyOf(adapters.values());
+        }
     }
 
     /** Makes this adapter the one forward passes use; {@code "base"} or null turns LoRA off. */
@@ -165,27 +181,55 @@ public final class Lora {
         if (a == null) {
             throw new IllegalStateException("no adapter is active, so there is nothing to override");
         }
-        return push(new Choice(a, weights, false));
+        return push(new Choice(a, weights, false, Double.NaN));
     }
 
     /** A scope in which this thread's forward passes skip LoRA entirely: the base model, exactly. */
     public Scope useBase() {
         requireNotMerged("run the base");
-        return push(new Choice(null, null, true));
+        return push(new Choice(null, null, true, Double.NaN));
     }
 
     /** A scope in which this thread's forward passes use the named adapter with its own weights. */
     public Scope useAdapter(String name) {
+        return useAdapter(name, Double.NaN);
+    }
+
+    /**
+     * A scope in which this thread's forward passes use the named adapter ({@code "base"} = LoRA off) with its own
+     * weights at this {@code lora_scale} (NaN: the enclosing scope's, else the model-wide one).
+     */
+    public Scope useAdapter(String name, double scale) {
         if (name == null || name.equals(BASE)) {
             return useBase();
         }
         adapter(name);
-        requireNotMerged("switch adapters");
-        return push(new Choice(name, null, false));
+        if (!name.equals(merged)) {
+            requireNotMerged("switch adapters");
+        } else if (!Double.isNaN(scale) && scale != this.scale) {
+            throw new IllegalStateException("adapter '" + name + "' is merged at scale " + this.scale
+                    + "; unmerge() to sample it at scale " + scale);
+        }
+        return push(new Choice(name, null, false, scale));
+    }
+
+    /**
+     * A scope in which this thread's forward passes run at this {@code lora_scale}, whichever adapter a nested scope
+     * (or the model) picks.
+     */
+    public Scope withScale(double scale) {
+        if (!Double.isFinite(scale)) {
+            throw new IllegalArgumentException("LoRA scale " + scale + " is not a finite number");
+        }
+        Choice o = override.get();
+        return push(o == null ? new Choice(null, null, false, scale) : new Choice(o.adapter(), o.weights(), o.base(), scale));
     }
 
     private Scope push(Choice o) {
         Choice previous = override.get();
+        if (Double.isNaN(o.scale()) && previous != null) {
+            o = new Choice(o.adapter(), o.weights(), o.base(), previous.scale()); // a nested scope keeps the scale
+        }
         override.set(o);
         return () -> override.set(previous);
     }
@@ -246,9 +290,9 @@ public final class Lora {
         if (o != null && o.base()) {
             return null;
         }
-        String name = o != null ? o.adapter() : active;
-        if (name == null || (o == null && name.equals(merged))) {
-            return null;
+        String name = o != null && o.adapter() != null ? o.adapter() : active;
+        if (name == null || name.equals(merged)) {
+            return null; // a merged adapter is already in the base weights
         }
         LoraAdapter adapter = adapters.get(name);
         LoraAdapter.Pair pair = adapter == null ? null : adapter.pair(layer.name());
@@ -257,7 +301,8 @@ public final class Lora {
         }
         NDArray a = o != null && o.weights() != null ? o.weights().get(pair.a().name()) : pair.a().array(); // (r, in)
         NDArray b = o != null && o.weights() != null ? o.weights().get(pair.b().name()) : pair.b().array(); // (out, r)
-        NDArray h = Ops.scale(Linear.linear(x, a).singletonOrThrow(), scale * adapter.config().scale()); // (..., r)
+        double s = o != null && !Double.isNaN(o.scale()) ? o.scale() : scale;
+        NDArray h = Ops.scale(Linear.linear(x, a).singletonOrThrow(), s * adapter.config().scale()); // (..., r)
         return Linear.linear(h, b).singletonOrThrow();                                                      // (..., out)
     }
 }

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDManager;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import org.flowlab.nn.NamedParameters;
-import org.flowlab.nn.Parameter;
+import org.flowlab.model.NamedParameters;
+import org.flowlab.model.Parameter;
 
 /**
  * One adapter: for each target Linear an A (r, in) and a B (out, r), named

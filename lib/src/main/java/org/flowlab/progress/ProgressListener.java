@@ -17,8 +17,11 @@ public interface ProgressListener {
     ProgressListener NONE = p -> {
     };
 
-    /** Calls the listener and swallows what it throws (see the class comment). */
+    /** Calls the listener (none: nothing) and swallows what it throws (see the class comment). */
     static void notify(ProgressListener listener, Progress progress) {
+        if (listener == null) {
+            return;
+        }
         try {
             listener.onProgress(progress);
         } catch (RuntimeException ignored) {

@@ -1,9 +1,12 @@
 package org.flowlab.scfm;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import com.google.gson.Gson;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +19,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;
 import org.flowlab.ema.Ema;
 import org.flowlab.ema.EmaStats;
+import org.flowlab.flow.Flow;
+import org.flowlab.flow.Guidance;
 import org.flowlab.flow.Noise;
+import org.flowlab.flow.Pipeline;
 import org.flowlab.flow.SamplingPlan;
 import org.flowlab.io.Checkpoint;
 import org.flowlab.io.LoraFiles;
@@ -26,15 +32,17 @@ import org.flowlab.lora.Lora;
 import org.flowlab.lora.LoraAdapter;
 import org.flowlab.lora.LoraConfig;
 import org.flowlab.lora.WeightSet;
-import org.flowlab.nn.Conditioning;
-import org.flowlab.nn.Engines;
-import org.flowlab.nn.NoGrad;
-import org.flowlab.nn.OwnedArrays;
-import org.flowlab.nn.Parameter;
-import org.flowlab.nn.VelocityModel;
-import org.flowlab.schedule.ScfmGrid;
-import org.flowlab.schedule.TimeShift;
+import org.flowlab.model.Conditioning;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.Engines;
+import org.flowlab.model.FlowModel;
+import org.flowlab.model.NoGrad;
+import org.flowlab.model.OwnedArrays;
+import org.flowlab.model.Parameter;
+import org.flowlab.model.Shapes;
+import org.flowlab.progress.ProgressListener;
 import org.flowlab.train.AdamW;
+import org.flowlab.train.TrainingLoop;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.LongColumn;
@@ -42,11 +50,11 @@ import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
 /**
- * The SCFM trainer: one LoRA student on a frozen pre-trained model, a zero-initialised fast (0.99) and slow (0.999)
- * EMA of it, and the teacher's cached endpoints. One {@link #step()}, per sample i (SPEC-scfm.md):
+ * The SCFM trainer: one LoRA student on a frozen pre-trained transformer, a zero-initialised fast (0.99) and slow
+ * (0.999) EMA of it, and the teacher's cached endpoints. One step, per sample i (SPEC-scfm.md):
  * <ol>
  *   <li>draw the guide (teacher with prob. teacher_ratio, else self), a grid of n steps, a shift, a segment start j
- *       ({@link Draw#forStep});</li>
+ *       ({@link Draw#forStep}); for a guidance-embedded model also g ~ U[0, 7.5);</li>
  *   <li>{@code x_t = (1 - sigma) x0 + sigma noise}, x0 a cached teacher endpoint, fresh noise;</li>
  *   <li>first jump (no gradient): t_skip/2 Euler sub-steps with the teacher (LoRA off) or the fast EMA, landing at
  *       x';</li>
@@ -55,17 +63,26 @@ import tech.tablesaw.api.Table;
  *   <li>the student at {@code (x_t, sigma)}, no step-size input: MSE to the target; AdamW step; then
  *       {@code slow = 0.999 slow + 0.001 theta}, {@code fast = 0.99 fast + 0.01 theta}.</li>
  * </ol>
- * Knobs ({@link #setTeacherRatio}, ...) may be turned from any thread; each takes effect at the next step and is
+ * Everything in a step is tensor math on the model's device: the draws become per-sample tensors, each jump runs on
+ * the sub-batch of its guide (gathered by index, written back by the inverse permutation), classifier-free guidance
+ * goes through {@link Guidance}. The host sees the batch upload, the per-sample losses (B floats, for the NaN guard
+ * and the log) and, when asked, the trace.
+ *
+ * <p>Knobs ({@link #setTeacherRatio}, ...) may be turned from any thread; each takes effect at the next step and is
  * logged with that step.
  */
-public final class Scfm implements AutoCloseable {
+public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
     public static final String STUDENT = "student";
+    /** Flux's guidance-embedding draw per sample: U[0, 7.5). */
+    public static final double GUIDANCE_MAX = 7.5;
 
     private static final int DATA = 10;
     private static final int DRAWS = 11;
     private static final int NOISE = 12;
+    private static final int GUIDANCE = 13;
 
-    private final VelocityModel model;
+    private final DiffusionModel model;
+    private final FlowModel transformer;
     private final TeacherCache data;
     private final Lora lora;
     private final LoraAdapter student;
@@ -74,6 +91,7 @@ public final class Scfm implements AutoCloseable {
     private final AdamW optimizer;
     private volatile ScfmConfig config;
     private long step;
+    private int previewEvery;
     private final ConcurrentLinkedQueue<Change> pending = new ConcurrentLinkedQueue<>();
     private final List<Change> changes = Collections.synchronizedList(new ArrayList<>());
     private final List<LogRow> log = Collections.synchronizedList(new ArrayList<>());
@@ -87,32 +105,47 @@ public final class Scfm implements AutoCloseable {
                          double lr, int tSkip, double teacherRatio, double seconds) {
     }
 
-    /** Sets up the student (rank/alpha from the config) and both EMAs at zero, on {@code model}. */
-    public Scfm(VelocityModel model, TeacherCache data, ScfmConfig config) {
+    /** The knob values a checkpoint keeps (JSON), so a resumed run continues under the knobs it had. */
+    record Knobs(double teacherRatio, int tSkip, double nonShortcutRatio, double fastDecay, double slowDecay,
+                 int emaRestartEvery, double lr) {
+        static Knobs of(ScfmConfig c) {
+            return new Knobs(c.teacherRatio(), c.tSkip(), c.nonShortcutRatio(), c.fastDecay(), c.slowDecay(),
+                    c.emaRestartEvery(), c.optimizer().lr());
+        }
+
+        ScfmConfig applyTo(ScfmConfig c) {
+            return c.toBuilder().teacherRatio(teacherRatio).tSkip(tSkip).nonShortcutRatio(nonShortcutRatio)
+                    .decays(fastDecay, slowDecay).emaRestartEvery(emaRestartEvery).lr(lr).build();
+        }
+    }
+
+    /** Sets up the student (rank/alpha from the config) on the model's transformer, and both EMAs at zero. */
+    public Scfm(DiffusionModel model, TeacherCache data, ScfmConfig config) {
         Engines.prepareThread();
-        long[] shape = model.imageShape();
-        if (!java.util.Arrays.equals(shape, data.imageShape())) {
-            throw new IllegalArgumentException("the cache holds " + java.util.Arrays.toString(data.imageShape())
-                    + " images; the model makes " + java.util.Arrays.toString(shape));
+        long[] shape = model.latentShape();
+        if (!java.util.Arrays.equals(shape, data.latentShape())) {
+            throw new IllegalArgumentException("the cache in " + data.directory() + " holds " + Shapes.text(data.latentShape())
+                    + " latents; this model's are " + Shapes.text(shape) + " (pre-generate with this model)");
         }
         this.model = model;
+        this.transformer = model.transformer();
         this.data = data;
         this.config = config;
-        this.lora = Lora.of(model);
-        if (lora.adapters().stream().anyMatch(a -> a.name().equals(STUDENT))) {
+        this.lora = Lora.of(transformer);
+        if (lora.has(STUDENT)) {
             lora.remove(STUDENT);
         }
         this.student = lora.add(new LoraConfig(STUDENT, config.rank(), config.alpha(), config.targets()), config.seed());
-        lora.activate(STUDENT);
         this.fast = Ema.create("fast", student, config.fastDecay(), Ema.Start.ZERO);
         this.slow = Ema.create("slow", student, config.slowDecay(), Ema.Start.ZERO);
-        this.optimizer = new AdamW(List.copyOf(student.parameters().all()), config.optimizer(), model.manager());
+        this.optimizer = new AdamW(List.copyOf(student.parameters().all()), config.optimizer(), transformer.manager());
     }
 
     public ScfmConfig config() {
         return config;
     }
 
+    @Override
     public long stepsDone() {
         return step;
     }
@@ -129,7 +162,7 @@ public final class Scfm implements AutoCloseable {
         return slow;
     }
 
-    public VelocityModel model() {
+    public DiffusionModel model() {
         return model;
     }
 
@@ -139,169 +172,222 @@ public final class Scfm implements AutoCloseable {
 
     /** The draws the next {@code samples} samples would get, without touching the model or the run. */
     public List<Draw> plan(int samples) {
-        return plan(config, samples, step, model.imageShape());
+        return plan(config, samples, step, model.latentShape());
     }
 
     /** The draws of a run with this config from {@code fromStep}, for {@code samples} samples. */
-    public static List<Draw> plan(ScfmConfig config, int samples, long fromStep, long[] imageShape) {
+    public static List<Draw> plan(ScfmConfig config, int samples, long fromStep, long[] latentShape) {
         List<Draw> out = new ArrayList<>(samples);
         for (long s = fromStep; out.size() < samples; s++) {
             List<Draw> d = Draw.forStep(config, config.batchSize(), Noise.stream(config.seed(), s, DRAWS),
-                    (int) imageShape[2], (int) imageShape[1]);
+                    (int) latentShape[2], (int) latentShape[1]);
             out.addAll(d.subList(0, Math.min(d.size(), samples - out.size())));
         }
         return out;
     }
 
-    /** One whole training step; returns it taken apart (with EMA statistics when {@code withEmaStats}). */
-    public StepTrace step(boolean withEmaStats) {
+    /** One whole training step; its mean loss and the loss per kind ("loss", "teacher", "self", "non-shortcut"). */
+    public Map<String, Double> step() {
+        return run(false).lossParts();
+    }
+
+    /** One whole training step taken apart: draws, every tensor, loss parts, EMA statistics. Close it when done. */
+    public StepTrace traceStep() {
+        return run(true).trace();
+    }
+
+    /** The loop's step: one step, its losses and knob values, and every {@code previewEvery} steps a preview grid. */
+    @Override
+    public TrainingLoop.Report advance() {
+        long t0 = System.nanoTime();
+        long at = step;
+        Map<String, Double> parts = step();
+        ScfmConfig c = config;
+        log.add(new LogRow(at, parts.get("loss"), parts.get("teacher"), parts.get("self"), parts.get("non-shortcut"),
+                c.optimizer().lr(), c.tSkip(), c.teacherRatio(), (System.nanoTime() - t0) / 1e9));
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("loss", parts.get("loss"));
+        metrics.put("loss_teacher", parts.get("teacher"));
+        metrics.put("loss_self", parts.get("self"));
+        metrics.put("t_skip", (double) c.tSkip());
+        metrics.put("teacher_ratio", c.teacherRatio());
+        return new TrainingLoop.Report(metrics, previewEvery > 0 && step % previewEvery == 0 ? preview(3) : null);
+    }
+
+    /** What one step left: its losses, and the trace when one was asked for. */
+    private record Outcome(Map<String, Double> lossParts, StepTrace trace) {
+    }
+
+    private Outcome run(boolean keepTrace) {
         Engines.prepareThread();
         applyPendingChanges();
         ScfmConfig c = config;
         int b = c.batchSize();
-        long[] shape = model.imageShape();
-        int per = Math.toIntExact(shape[0] * shape[1] * shape[2]);
+        long[] shape = model.latentShape();
         List<Draw> draws = Draw.forStep(c, b, Noise.stream(c.seed(), step, DRAWS), (int) shape[2], (int) shape[1]);
-
-        // data: cached teacher endpoints, fresh noise (the official code re-noises its stored images)
-        SplittableRandom pick = Noise.stream(c.seed(), step, DATA);
-        float[] x0 = new float[b * per];
-        List<String> prompts = new ArrayList<>(b);
-        for (int i = 0; i < b; i++) {
-            int k = pick.nextInt(data.size());
-            System.arraycopy(data.endpoint(k), 0, x0, i * per, per);
-            prompts.add(data.entries().get(k).prompt());
-        }
-        float[] noise = gaussian(Noise.stream(c.seed(), step, NOISE), b * per);
-        float[] xT = new float[b * per];
-        for (int i = 0; i < b; i++) {
-            float s = (float) draws.get(i).sigma();
-            for (int p = i * per; p < (i + 1) * per; p++) {
-                xT[p] = (1 - s) * x0[p] + s * noise[p];
+        NDManager traceArrays = keepTrace ? transformer.manager().newSubManager() : null;
+        try (NDManager m = transformer.manager().newSubManager();
+             Lora.Scope own = lora.useAdapter(STUDENT)) {
+            // data: cached teacher endpoints, fresh noise (the official code re-noises its stored images)
+            SplittableRandom pick = Noise.stream(c.seed(), step, DATA);
+            int[] rows = new int[b];
+            for (int i = 0; i < b; i++) {
+                rows[i] = pick.nextInt(data.size());
             }
-        }
+            TeacherCache.Batch batch = data.batch(rows, m);                                  // the one upload
+            NDArray x0 = batch.x0();                                                           // (B,C,H,W)
+            NDArray noise = Noise.gaussian(m, Noise.stream(c.seed(), step, NOISE), x0.getShape());
+            Conditioning cond = condition(batch.prompts(), Noise.stream(c.seed(), step, GUIDANCE), m);
+            Conditioning uncond = c.teacherCfg() == 1.0 ? null : condition(Collections.nCopies(b, ""),
+                    Noise.stream(c.seed(), step, GUIDANCE), m);
+            DrawTensors d = DrawTensors.of(draws, c.tSkip(), m);
+            NDArray xT = Flow.noised(x0, noise, d.sigma());                                   // (1 - s) x0 + s noise
 
-        // the two jumps and the target, without gradients
-        int half = c.tSkip() / 2;
-        float[] xMid = xT.clone();
-        jump(xMid, draws, 0, half, c.teacherCfg(), prompts, Draw.Kind.TEACHER, lora::useBase);
-        jump(xMid, draws, 0, half, c.teacherCfg(), prompts, Draw.Kind.SELF, () -> lora.use(fast.weights()));
-        float[] xEnd = xMid.clone();
-        jump(xEnd, draws, half, c.tSkip(), c.teacherCfg(), prompts, null, () -> lora.use(slow.weights()));
-        float[] v1 = new float[b * per];
-        float[] v2 = new float[b * per];
-        float[] target = new float[b * per];
-        for (int i = 0; i < b; i++) {
-            Draw d = draws.get(i);
-            for (int p = i * per; p < (i + 1) * per; p++) {
-                if (d.kind() == Draw.Kind.NON_SHORTCUT) {
-                    target[p] = noise[p] - x0[p];
-                } else {
-                    v1[p] = (float) ((xT[p] - xMid[p]) / d.d0());
-                    v2[p] = (float) ((xMid[p] - xEnd[p]) / d.d1());
-                    target[p] = (float) ((xT[p] - xEnd[p]) / d.segment());
-                }
+            // the two jumps and the target, without gradients
+            int half = c.tSkip() / 2;
+            NDArray xMid;
+            NDArray xEnd;
+            NDArray target;
+            try (NoGrad ng = NoGrad.enter()) {
+                xMid = assemble(xT, m,
+                        new Group(d.rows(Draw.Kind.TEACHER), lora::useBase),
+                        new Group(d.rows(Draw.Kind.SELF), () -> lora.use(fast.weights())),
+                        0, half, cond, uncond, d, c.teacherCfg());
+                xEnd = assemble(xMid, m,
+                        new Group(d.shortcutRows(), () -> lora.use(slow.weights())), null,
+                        half, c.tSkip(), cond, uncond, d, c.teacherCfg());
+                NDArray shortcut = xT.sub(xEnd).div(Flow.perSample(d.segment(), xT));       // (x_t - x'') / D
+                target = Flow.where(d.isShortcut(), shortcut, Flow.velocityTarget(x0, noise));
             }
-        }
 
-        // the student, with gradients; then AdamW, then both EMAs (outside the collector: in-place writes)
-        float[] pred;
-        double loss;
-        try (NDManager m = model.manager().newSubManager()) {
-            Shape bs = new Shape(b, shape[0], shape[1], shape[2]);
-            NDArray xt = OwnedArrays.create(m, xT, bs);
-            NDArray sigma = OwnedArrays.create(m, sigmas(draws));
-            NDArray tgt = OwnedArrays.create(m, target, bs);
-            Conditioning cond = model.condition(prompts, m);
+            // the student, with gradients; then AdamW, then both EMAs (outside the collector: in-place writes)
             optimizer.zeroGradients();
+            NDArray pred;
+            NDArray perSample;
             try (GradientCollector gc = Engines.get().newGradientCollector()) {
-                NDArray v = model.velocity(xt, sigma, cond);
-                NDArray l = v.sub(tgt).square().mean();
-                loss = l.getFloat();
+                pred = transformer.velocity(xT, d.sigma(), cond);
+                perSample = Flow.perSampleMean(pred.sub(target).square());                     // (B)
+                NDArray l = perSample.mean();
+                float[] losses = perSample.toFloatArray();                                     // B floats to the host
+                double loss = mean(losses);
                 if (!Double.isFinite(loss)) {
                     throw new AdamW.NonFiniteException("SCFM loss is " + loss + " at step " + step
                             + "; nothing was applied (the last checkpoint stays as it was)");
                 }
                 gc.backward(l);
-                pred = v.toFloatArray();
-            }
-            try (NoGrad ng = NoGrad.enter()) {
-                optimizer.step(c.optimizer().lr());
-                fast.update();
-                slow.update();
-                if (c.emaRestartEvery() > 0 && (step + 1) % c.emaRestartEvery() == 0) {
-                    fast.restart();
-                    slow.restart();
+                Map<String, Double> parts = lossParts(draws, losses, loss);
+                try (NoGrad ng = NoGrad.enter()) {
+                    optimizer.step(c.optimizer().lr());
+                    fast.update();
+                    slow.update();
+                    if (c.emaRestartEvery() > 0 && (step + 1) % c.emaRestartEvery() == 0) {
+                        fast.restart();
+                        slow.restart();
+                    }
                 }
+                StepTrace trace = keepTrace
+                        ? StepTrace.of(step, draws, batch.prompts(), traceArrays, x0, noise, xT, xMid, xEnd, target,
+                                pred.stopGradient(), d, parts,
+                                EmaStats.of(step, List.of(WeightSet.view(student), fast.weights(), slow.weights())))
+                        : null;
+                step++;
+                return new Outcome(parts, trace);
             }
+        } catch (RuntimeException e) {
+            if (traceArrays != null) {
+                traceArrays.close();
+            }
+            throw e;
         }
-        Map<String, Double> parts = lossParts(draws, pred, target, per, loss);
-        EmaStats stats = withEmaStats ? EmaStats.of(step, List.of(WeightSet.view(student), fast.weights(), slow.weights()))
-                : null;
-        StepTrace trace = new StepTrace(step, draws, prompts, shape, x0, noise, xT, v1, xMid, v2, xEnd, target, pred, parts, stats);
-        step++;
-        return trace;
     }
 
-    /** One training step without EMA statistics. */
-    public StepTrace step() {
-        return step(false);
+    /** The prompts' conditioning from the base text encoder (no LoRA), with g ~ U[0, 7.5) for a guidance model. */
+    private Conditioning condition(List<String> prompts, SplittableRandom guidanceRng, NDManager m) {
+        Conditioning cond;
+        try (NoGrad ng = NoGrad.enter(); Lora.Scope base = Lora.of(model.textEncoder()).useBase()) {
+            cond = model.textEncoder().encode(prompts, m);
+        }
+        if (!transformer.takesGuidance()) {
+            return cond;
+        }
+        float[] g = new float[prompts.size()];
+        for (int i = 0; i < g.length; i++) {
+            g[i] = (float) (GUIDANCE_MAX * guidanceRng.nextDouble());
+        }
+        return cond.withGuidance(OwnedArrays.create(m, g));
+    }
+
+    /** The samples of one guide and the weights they jump with. */
+    private record Group(int[] rows, Supplier<Lora.Scope> weights) {
     }
 
     /**
-     * Euler sub-steps {@code from..to-1} of each sample's segment, in place on {@code x}, with the network chosen by
-     * {@code weights}, for the samples of {@code kind} (null: every shortcut sample).
+     * Euler sub-steps {@code from..to-1} of every sample's segment: each group's rows jump with its network, the rows
+     * of no group stay where they are; the result is in batch order again.
      */
-    private void jump(float[] x, List<Draw> draws, int from, int to, double cfg, List<String> prompts, Draw.Kind kind,
-                      Supplier<Lora.Scope> weights) {
-        List<Integer> idx = new ArrayList<>();
-        for (int i = 0; i < draws.size(); i++) {
-            Draw.Kind k = draws.get(i).kind();
-            if (kind == null ? k != Draw.Kind.NON_SHORTCUT : k == kind) {
-                idx.add(i);
+    private NDArray assemble(NDArray x, NDManager m, Group first, Group second, int from, int to, Conditioning cond,
+                             Conditioning uncond, DrawTensors d, double cfg) {
+        List<int[]> order = new ArrayList<>();
+        NDList parts = new NDList();
+        for (Group g : second == null ? List.of(first) : List.of(first, second)) {
+            if (g.rows().length > 0) {
+                order.add(g.rows());
+                parts.add(jump(x, g, from, to, cond, uncond, d, cfg, m));
             }
         }
-        if (idx.isEmpty()) {
-            return;
+        int[] still = d.rowsOutside(order);
+        if (still.length > 0) {
+            order.add(still);
+            parts.add(x.get(index(m, still)));
         }
-        long[] shape = model.imageShape();
-        int per = Math.toIntExact(shape[0] * shape[1] * shape[2]);
-        int n = idx.size();
-        List<String> subPrompts = idx.stream().map(prompts::get).toList();
-        try (NoGrad ng = NoGrad.enter(); Lora.Scope scope = weights.get(); NDManager m = model.manager().newSubManager()) {
-            Conditioning cond = model.condition(subPrompts, m);
-            Conditioning uncond = cfg == 1.0 ? null : model.condition(Collections.nCopies(n, ""), m);
-            for (int k = from; k < to; k++) {
-                float[] sub = new float[n * per];
-                float[] sig = new float[n];
-                for (int r = 0; r < n; r++) {
-                    Draw d = draws.get(idx.get(r));
-                    System.arraycopy(x, idx.get(r) * per, sub, r * per, per);
-                    sig[r] = (float) d.grid()[d.j() + k];
-                }
-                try (NDManager sm = m.newSubManager()) {
-                    NDArray xs = OwnedArrays.create(sm, sub, new Shape(n, shape[0], shape[1], shape[2]));
-                    NDArray ss = OwnedArrays.create(sm, sig);
-                    NDArray v = model.velocity(xs, ss, cond);
-                    if (uncond != null) {
-                        NDArray vu = model.velocity(xs, ss, uncond);
-                        v = vu.add(v.sub(vu).mul((float) cfg));
-                    }
-                    float[] vel = v.toFloatArray();
-                    for (int r = 0; r < n; r++) {
-                        Draw d = draws.get(idx.get(r));
-                        float dt = (float) (d.grid()[d.j() + k + 1] - d.grid()[d.j() + k]); // Euler: x += (s' - s) v
-                        int off = idx.get(r) * per;
-                        for (int p = 0; p < per; p++) {
-                            x[off + p] += dt * vel[r * per + p];
-                        }
-                    }
-                }
-            }
+        if (parts.size() == 1 && order.get(0).length == d.batch()) {
+            return parts.get(0).get(index(m, inverse(order)));
         }
+        return NDArrays.concat(parts).get(index(m, inverse(order)));
     }
 
-    private static Map<String, Double> lossParts(List<Draw> draws, float[] pred, float[] target, int per, double loss) {
+    /** One group's jump: gather its rows, step them with its network, return them (rows in the group's order). */
+    private NDArray jump(NDArray x, Group g, int from, int to, Conditioning cond, Conditioning uncond, DrawTensors d,
+                         double cfg, NDManager m) {
+        NDArray idx = index(m, g.rows());
+        NDArray xs = x.get(idx);                                                              // (n,C,H,W)
+        Conditioning cs = cond.select(g.rows());
+        Conditioning us = uncond == null ? null : uncond.select(g.rows());
+        try (Lora.Scope s = g.weights().get()) {
+            for (int k = from; k < to; k++) {
+                NDArray v = Guidance.velocity(transformer, xs, d.sigmaAt(k).get(idx), cs, us, cfg);
+                xs = Flow.eulerStep(xs, v, d.dtAt(k).get(idx));                               // x += (s' - s) v
+            }
+        }
+        return xs;
+    }
+
+    private static NDArray index(NDManager m, int[] rows) {
+        return m.create(rows).toType(DataType.INT64, false);
+    }
+
+    /** For rows listed group after group, the position of each batch row in that listing. */
+    private static int[] inverse(List<int[]> order) {
+        int n = order.stream().mapToInt(r -> r.length).sum();
+        int[] inv = new int[n];
+        int p = 0;
+        for (int[] rows : order) {
+            for (int r : rows) {
+                inv[r] = p++;
+            }
+        }
+        return inv;
+    }
+
+    private static double mean(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+
+    private static Map<String, Double> lossParts(List<Draw> draws, float[] perSample, double loss) {
         Map<String, Double> parts = new LinkedHashMap<>();
         parts.put("loss", loss);
         for (Draw.Kind kind : Draw.Kind.values()) {
@@ -309,107 +395,49 @@ public final class Scfm implements AutoCloseable {
             int count = 0;
             for (int i = 0; i < draws.size(); i++) {
                 if (draws.get(i).kind() == kind) {
-                    for (int p = i * per; p < (i + 1) * per; p++) {
-                        double d = pred[p] - target[p];
-                        sum += d * d;
-                    }
+                    sum += perSample[i];
                     count++;
                 }
             }
-            parts.put(kind.id(), count == 0 ? Double.NaN : sum / (count * (double) per));
+            parts.put(kind.id(), count == 0 ? Double.NaN : sum / count);
         }
         return parts;
     }
 
-    private static float[] sigmas(List<Draw> draws) {
-        float[] s = new float[draws.size()];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = (float) draws.get(i).sigma();
-        }
-        return s;
-    }
-
-    private static float[] gaussian(SplittableRandom rng, int n) {
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = (float) rng.nextGaussian();
-        }
-        return out;
-    }
+    // ---- the training loop ----
 
     /**
      * Trains until {@code totalSteps} steps are done, reporting each step (loss curves split teacher/self, knob values)
-     * and, every {@code previewEvery} steps, 3-step samples of the student. Saves a checkpoint every
-     * {@code checkpointEvery} steps and at the end; stops at a step boundary when interrupted or when a loss is not
-     * finite (the last checkpoint stays as it was).
+     * and, every {@code previewEvery} steps, 3-step samples of the student. Checkpoints as asked; stops at a step
+     * boundary when interrupted or when a loss is not finite (the last checkpoint stays as it was).
      */
-    public void train(long totalSteps, org.flowlab.progress.ProgressListener listener, int previewEvery,
-                      Path checkpoint, int checkpointEvery) throws IOException {
-        long start = System.nanoTime();
-        long first = step;
-        org.flowlab.progress.Progress last = org.flowlab.progress.Progress.of("scfm train", step, totalSteps, 0);
-        Throwable error = null;
-        try {
-            while (step < totalSteps) {
-                org.flowlab.progress.Interruption.check("before SCFM step " + step);
-                long t0 = System.nanoTime();
-                StepTrace t = step(previewEvery > 0 && step % previewEvery == 0);
-                record(t, (System.nanoTime() - t0) / 1e9);
-                Map<String, Double> metrics = new LinkedHashMap<>();
-                metrics.put("loss", t.loss());
-                metrics.put("loss_teacher", t.lossParts().get("teacher"));
-                metrics.put("loss_self", t.lossParts().get("self"));
-                metrics.put("t_skip", (double) config.tSkip());
-                metrics.put("teacher_ratio", config.teacherRatio());
-                Object preview = previewEvery > 0 && step % previewEvery == 0 ? preview(3) : null;
-                last = new org.flowlab.progress.Progress("scfm train", step, totalSteps, (System.nanoTime() - start) / 1e9,
-                        metrics, preview, first);
-                org.flowlab.progress.ProgressListener.notify(listener, last);
-                if (checkpoint != null && checkpointEvery > 0 && step % checkpointEvery == 0) {
-                    save(checkpoint);
-                }
-            }
-            if (checkpoint != null) {
-                save(checkpoint);
-            }
-        } catch (RuntimeException | IOException e) {
-            error = e;
-            throw e;
-        } finally {
-            listener.onFinished(last, error);
-        }
+    public void train(long totalSteps, ProgressListener listener, int previewEvery, TrainingLoop.Checkpoints checkpoints)
+            throws IOException {
+        this.previewEvery = previewEvery;
+        TrainingLoop.run("scfm train", this, totalSteps, listener, checkpoints);
     }
 
-    /** The student's samples of four fixed cached prompts at {@code steps} steps (shift 3), as a captioned grid. */
-    public org.flowlab.viz.ImageGrid preview(int steps) {
-        List<String> prompts = new ArrayList<>();
-        for (int i = 0; i < Math.min(4, data.size()); i++) {
-            prompts.add(data.entries().get(i * Math.max(1, data.size() / 4)).prompt());
-        }
-        long[] shape = model.imageShape();
-        try (NDManager m = model.manager().newSubManager()) {
-            long[] seeds = new long[prompts.size()];
-            NDArray noise = Noise.forSeeds(m, seeds, shape);
-            float[] images = org.flowlab.flow.EulerSampler.sample(model, inferencePlan(steps, 3.0), noise,
-                    model.condition(prompts, m)).images().toFloatArray();
-            return org.flowlab.viz.ImageGrid.of(images, prompts.size(), (int) shape[0], (int) shape[1], (int) shape[2])
-                    .captions(prompts.stream().map(p -> p.replace(" background", "")).toList())
-                    .title("student @" + steps + " steps, step " + step);
-        }
-    }
-
-    /** Records one step in the run log (the trainer loop calls this). */
-    void record(StepTrace t, double seconds) {
-        ScfmConfig c = config;
-        log.add(new LogRow(t.step(), t.loss(), t.lossParts().get("teacher"), t.lossParts().get("self"),
-                t.lossParts().get("non-shortcut"), c.optimizer().lr(), c.tSkip(), c.teacherRatio(), seconds));
+    /**
+     * Starts {@link #train} on its own thread, so a notebook stays usable: turn knobs while it runs, pause, resume,
+     * stop (at a step boundary, every weight set consistent).
+     */
+    public org.flowlab.train.BackgroundRun<Scfm> start(long totalSteps, ProgressListener listener, int previewEvery,
+                                                       TrainingLoop.Checkpoints checkpoints) {
+        return org.flowlab.train.BackgroundRun.start("scfm-train", l -> {
+            try {
+                train(totalSteps, l, previewEvery, checkpoints);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return this;
+        }, listener);
     }
 
     // ---- knobs: validated now, applied at the next step, logged with that step ----
 
     public void setTeacherRatio(double v) {
         ScfmConfig.requireProbability("teacher_ratio", v);
-        queue("teacher_ratio", config.teacherRatio(), v, () -> config = config.withTeacherRatio(v));
+        queue("teacher_ratio", config.teacherRatio(), v, () -> config = config.toBuilder().teacherRatio(v).build());
     }
 
     public void setTSkip(int v) {
@@ -417,32 +445,32 @@ public final class Scfm implements AutoCloseable {
         if (config.teacherMaxSteps() % v != 0) {
             throw new IllegalArgumentException("t_skip " + v + " must divide the teacher grid " + config.teacherMaxSteps());
         }
-        queue("t_skip", config.tSkip(), v, () -> config = config.withTSkip(v));
+        queue("t_skip", config.tSkip(), v, () -> config = config.toBuilder().tSkip(v).build());
     }
 
     public void setNonShortcutRatio(double v) {
         ScfmConfig.requireProbability("non_shortcut_ratio", v);
-        queue("non_shortcut_ratio", config.nonShortcutRatio(), v, () -> config = config.withNonShortcutRatio(v));
+        queue("non_shortcut_ratio", config.nonShortcutRatio(), v, () -> config = config.toBuilder().nonShortcutRatio(v).build());
     }
 
     public void setEmaDecays(double fastDecay, double slowDecay) {
-        config.withDecays(fastDecay, slowDecay); // validates
+        config.toBuilder().decays(fastDecay, slowDecay).build(); // validates
         queue("ema_decays", config.fastDecay() + "/" + config.slowDecay(), fastDecay + "/" + slowDecay, () -> {
-            config = config.withDecays(fastDecay, slowDecay);
+            config = config.toBuilder().decays(fastDecay, slowDecay).build();
             fast.setDecay(fastDecay);
             slow.setDecay(slowDecay);
         });
     }
 
     public void setEmaRestartEvery(int k) {
-        config.withEmaRestartEvery(k);
-        queue("ema_restart_every", config.emaRestartEvery(), k, () -> config = config.withEmaRestartEvery(k));
+        config.toBuilder().emaRestartEvery(k).build(); // validates
+        queue("ema_restart_every", config.emaRestartEvery(), k, () -> config = config.toBuilder().emaRestartEvery(k).build());
     }
 
     public void setLr(double lr) {
         var o = config.optimizer().withLr(lr); // validates
         queue("lr", config.optimizer().lr(), lr, () -> {
-            config = config.withOptimizer(o);
+            config = config.toBuilder().optimizer(o).build();
             optimizer.setConfig(o);
         });
     }
@@ -461,7 +489,10 @@ public final class Scfm implements AutoCloseable {
 
     /** Every knob change with the step it took effect at. */
     public Table changes() {
-        List<Change> cs = List.copyOf(changes);
+        List<Change> cs;
+        synchronized (changes) {
+            cs = List.copyOf(changes);
+        }
         return Table.create("SCFM knob changes").addColumns(
                 LongColumn.create("step", cs.stream().mapToLong(Change::step).toArray()),
                 StringColumn.create("knob", cs.stream().map(Change::knob)),
@@ -471,7 +502,7 @@ public final class Scfm implements AutoCloseable {
 
     /** The run log: one row per step, with the knob values it ran under. */
     public Table log() {
-        List<LogRow> rows = List.copyOf(log);
+        List<LogRow> rows = logRows();
         return Table.create("SCFM run log").addColumns(
                 LongColumn.create("step", rows.stream().mapToLong(LogRow::step).toArray()),
                 DoubleColumn.create("loss", rows.stream().mapToDouble(LogRow::loss).toArray()),
@@ -485,14 +516,31 @@ public final class Scfm implements AutoCloseable {
     }
 
     public List<LogRow> logRows() {
-        return List.copyOf(log);
+        synchronized (log) {
+            return List.copyOf(log);
+        }
     }
 
     // ---- inference and files ----
 
-    /** Standard Euler with the SCFM schedule and the student: what the distilled LoRA is for. */
-    public static SamplingPlan inferencePlan(int steps, double shift) {
-        return SamplingPlan.of(ScfmGrid.schedule(steps, TimeShift.of(shift)), STUDENT).withLabel("SCFM@" + steps);
+    /** Standard Euler on the model's schedule with the student: what the distilled LoRA is for. */
+    public static SamplingPlan inferencePlan(DiffusionModel model, int steps, double shift) {
+        return SamplingPlan.of(model.schedule(steps, shift), STUDENT).withLabel("SCFM@" + steps);
+    }
+
+    /** The student's samples of four fixed cached prompts at {@code steps} steps (shift 3), as a captioned grid. */
+    public org.flowlab.viz.ImageGrid preview(int steps) {
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < Math.min(4, data.size()); i++) {
+            prompts.add(data.entries().get(i * Math.max(1, data.size() / 4)).prompt());
+        }
+        try (NDManager m = transformer.manager().newSubManager()) {
+            NDArray images = Pipeline.images(model, Pipeline.Request.of(inferencePlan(model, steps, 3.0)), prompts,
+                    new long[prompts.size()], m);
+            return org.flowlab.viz.ImageGrid.of(images.toFloatArray(), images.getShape().getShape())
+                    .captions(prompts.stream().map(p -> p.replace(" background", "")).toList())
+                    .title("student @" + steps + " steps, step " + step);
+        }
     }
 
     /** The student as a PEFT LoRA file with its recommended inference settings in the metadata. */
@@ -506,7 +554,8 @@ public final class Scfm implements AutoCloseable {
         LoraFiles.export(student, file, meta);
     }
 
-    /** Student, both EMAs, optimizer moments, step, seed and knob values, in one atomic file. */
+    /** Student, both EMAs, optimizer moments, step, seed and knob values (JSON), in one atomic file. */
+    @Override
     public void save(Path file) throws IOException {
         Map<String, Tensor> t = new LinkedHashMap<>();
         for (Parameter p : student.parameters().all()) {
@@ -520,13 +569,12 @@ public final class Scfm implements AutoCloseable {
         meta.put("step", Long.toString(step));
         meta.put("seed", Long.toString(config.seed()));
         meta.put("adam_steps", Long.toString(optimizer.steps()));
-        meta.put("ema_updates", fast.updates() + "," + slow.updates());
-        meta.put("knobs", config.teacherRatio() + "," + config.tSkip() + "," + config.nonShortcutRatio() + ","
-                + config.fastDecay() + "," + config.slowDecay() + "," + config.emaRestartEvery() + "," + config.optimizer().lr());
+        meta.put("ema_updates", new Gson().toJson(Map.of("fast", fast.updates(), "slow", slow.updates())));
+        meta.put("knobs", new Gson().toJson(Knobs.of(config)));
         Checkpoint.save(file, t, meta);
     }
 
-    /** Continues from {@link #save}: values, moments, step and knob values (names and shapes checked). */
+    /** Continues from {@link #save}: values, both EMAs, moments, step and knob values (names and shapes checked). */
     public void resume(Path file) throws IOException {
         SafeTensors.Contents c = Checkpoint.load(file);
         Map<String, long[]> expected = new LinkedHashMap<>();
@@ -541,7 +589,10 @@ public final class Scfm implements AutoCloseable {
             throw new IllegalArgumentException(file + " was written by a run with seed " + c.metadata().get("seed")
                     + ", this run has seed " + config.seed());
         }
-        try (NoGrad ng = NoGrad.enter(); NDManager tmp = model.manager().newSubManager()) {
+        Knobs knobs = new Gson().fromJson(c.metadata().get("knobs"), Knobs.class);
+        @SuppressWarnings("unchecked")
+        Map<String, Double> updates = new Gson().fromJson(c.metadata().get("ema_updates"), Map.class);
+        try (NoGrad ng = NoGrad.enter(); NDManager tmp = transformer.manager().newSubManager()) {
             for (Parameter p : student.parameters().all()) {
                 p.copyFrom(c.tensor("student." + p.name()).toNDArray(tmp));
                 fast.weights().get(p.name()).set(new ai.djl.ndarray.index.NDIndex("..."),
@@ -551,13 +602,9 @@ public final class Scfm implements AutoCloseable {
             }
         }
         optimizer.restore(c.tensors(), Long.parseLong(c.metadata().get("adam_steps")));
-        String[] updates = c.metadata().get("ema_updates").split(",");
-        fast.restoreUpdates(Long.parseLong(updates[0]));
-        slow.restoreUpdates(Long.parseLong(updates[1]));
-        String[] k = c.metadata().get("knobs").split(",");
-        config = config.withTeacherRatio(Double.parseDouble(k[0])).withTSkip(Integer.parseInt(k[1]))
-                .withNonShortcutRatio(Double.parseDouble(k[2])).withDecays(Double.parseDouble(k[3]), Double.parseDouble(k[4]))
-                .withEmaRestartEvery(Integer.parseInt(k[5])).withOptimizer(config.optimizer().withLr(Double.parseDouble(k[6])));
+        fast.restoreUpdates(updates.get("fast").longValue());
+        slow.restoreUpdates(updates.get("slow").longValue());
+        config = knobs.applyTo(config);
         fast.setDecay(config.fastDecay());
         slow.setDecay(config.slowDecay());
         optimizer.setConfig(config.optimizer());

@@ -52,7 +52,7 @@ public record ScfmConfig(double teacherRatio, int tSkip, int teacherMinSteps, in
         }
     }
 
-    /** The released Flux script's settings. */
+    /** The released Flux script's settings (SPEC-scfm.md); start a variant with {@code official().toBuilder()}. */
     public static ScfmConfig official() {
         return new ScfmConfig(0.4, 2, 32, 32, 0.0, 2.5, 4.5, 0.1, 0.99, 0.999, 0, 64, 64, TargetSelector.all(),
                 OptimizerConfig.scfm(), 8, 1.0, 0);
@@ -75,63 +75,168 @@ public record ScfmConfig(double teacherRatio, int tSkip, int teacherMinSteps, in
         }
     }
 
-    public ScfmConfig withTeacherRatio(double v) {
-        return new ScfmConfig(v, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin, shiftMax,
-                dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets, optimizer,
-                batchSize, teacherCfg, seed);
+    public static Builder builder() {
+        return official().toBuilder();
     }
 
-    public ScfmConfig withTSkip(int v) {
-        return new ScfmConfig(teacherRatio, v, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin, shiftMax,
-                dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets, optimizer,
-                batchSize, teacherCfg, seed);
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.teacherRatio = teacherRatio;
+        b.tSkip = tSkip;
+        b.teacherMinSteps = teacherMinSteps;
+        b.teacherMaxSteps = teacherMaxSteps;
+        b.nonShortcutRatio = nonShortcutRatio;
+        b.shiftMin = shiftMin;
+        b.shiftMax = shiftMax;
+        b.dynamicShiftProbability = dynamicShiftProbability;
+        b.fastDecay = fastDecay;
+        b.slowDecay = slowDecay;
+        b.emaRestartEvery = emaRestartEvery;
+        b.rank = rank;
+        b.alpha = alpha;
+        b.targets = targets;
+        b.optimizer = optimizer;
+        b.batchSize = batchSize;
+        b.teacherCfg = teacherCfg;
+        b.seed = seed;
+        return b;
     }
 
-    public ScfmConfig withNonShortcutRatio(double v) {
-        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, v, shiftMin, shiftMax,
-                dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets, optimizer,
-                batchSize, teacherCfg, seed);
-    }
+    /** Builds an {@link ScfmConfig} from another one; {@link #build()} validates. */
+    public static final class Builder {
+        private double teacherRatio;
+        private int tSkip;
+        private int teacherMinSteps;
+        private int teacherMaxSteps;
+        private double nonShortcutRatio;
+        private double shiftMin;
+        private double shiftMax;
+        private double dynamicShiftProbability;
+        private double fastDecay;
+        private double slowDecay;
+        private int emaRestartEvery;
+        private int rank;
+        private double alpha;
+        private TargetSelector targets;
+        private OptimizerConfig optimizer;
+        private int batchSize;
+        private double teacherCfg;
+        private long seed;
 
-    public ScfmConfig withDecays(double fast, double slow) {
-        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
-                shiftMax, dynamicShiftProbability, fast, slow, emaRestartEvery, rank, alpha, targets, optimizer,
-                batchSize, teacherCfg, seed);
-    }
+        private Builder() {
+        }
 
-    public ScfmConfig withEmaRestartEvery(int k) {
-        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
-                shiftMax, dynamicShiftProbability, fastDecay, slowDecay, k, rank, alpha, targets, optimizer, batchSize,
-                teacherCfg, seed);
-    }
+        public Builder teacherRatio(double v) {
+            teacherRatio = v;
+            return this;
+        }
 
-    public ScfmConfig withLora(int newRank, double newAlpha) {
-        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
-                shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, newRank, newAlpha, targets,
-                optimizer, batchSize, teacherCfg, seed);
-    }
+        public Builder tSkip(int v) {
+            tSkip = v;
+            return this;
+        }
 
-    public ScfmConfig withOptimizer(OptimizerConfig o) {
-        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
-                shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets, o,
-                batchSize, teacherCfg, seed);
-    }
+        public Builder teacherMinSteps(int v) {
+            teacherMinSteps = v;
+            return this;
+        }
 
-    public ScfmConfig withBatchSize(int b) {
-        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
-                shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets,
-                optimizer, b, teacherCfg, seed);
-    }
+        public Builder teacherMaxSteps(int v) {
+            teacherMaxSteps = v;
+            return this;
+        }
 
-    public ScfmConfig withTeacherCfg(double cfg) {
-        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
-                shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets,
-                optimizer, batchSize, cfg, seed);
-    }
+        public Builder nonShortcutRatio(double v) {
+            nonShortcutRatio = v;
+            return this;
+        }
 
-    public ScfmConfig withSeed(long s) {
-        return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin,
-                shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets,
-                optimizer, batchSize, teacherCfg, s);
+        public Builder shiftMin(double v) {
+            shiftMin = v;
+            return this;
+        }
+
+        public Builder shiftMax(double v) {
+            shiftMax = v;
+            return this;
+        }
+
+        public Builder dynamicShiftProbability(double v) {
+            dynamicShiftProbability = v;
+            return this;
+        }
+
+        public Builder fastDecay(double v) {
+            fastDecay = v;
+            return this;
+        }
+
+        public Builder slowDecay(double v) {
+            slowDecay = v;
+            return this;
+        }
+
+        public Builder emaRestartEvery(int v) {
+            emaRestartEvery = v;
+            return this;
+        }
+
+        public Builder rank(int v) {
+            rank = v;
+            return this;
+        }
+
+        public Builder alpha(double v) {
+            alpha = v;
+            return this;
+        }
+
+        public Builder targets(TargetSelector v) {
+            targets = v;
+            return this;
+        }
+
+        public Builder optimizer(OptimizerConfig v) {
+            optimizer = v;
+            return this;
+        }
+
+        public Builder batchSize(int v) {
+            batchSize = v;
+            return this;
+        }
+
+        public Builder teacherCfg(double v) {
+            teacherCfg = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        /** Rank and alpha together (alpha / rank is the branch scale). */
+        public Builder lora(int newRank, double newAlpha) {
+            rank = newRank;
+            alpha = newAlpha;
+            return this;
+        }
+
+        /** The two EMA decays together. */
+        public Builder decays(double fast, double slow) {
+            fastDecay = fast;
+            slowDecay = slow;
+            return this;
+        }
+
+        public Builder lr(double v) {
+            optimizer = optimizer.withLr(v);
+            return this;
+        }
+
+        public ScfmConfig build() {
+            return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin, shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets, optimizer, batchSize, teacherCfg, seed);
+        }
     }
 }

@@ -1,5 +1,7 @@
 package org.flowlab.scfm;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -8,26 +10,59 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.flowlab.ema.EmaStats;
+import org.flowlab.flow.Flow;
 import org.flowlab.io.DType;
 import org.flowlab.io.SafeTensors;
 import org.flowlab.io.Tensor;
+import org.flowlab.model.OwnedArrays;
 
 /**
  * One SCFM step taken apart: per sample what was drawn, and the tensors of both jumps, the target and the student's
- * prediction (each (B, C, H, W), flattened). The algebra holds by construction and is tested:
- * {@code x_mid = x_t - d0 v1}, {@code x_end = x_mid - d1 v2}, {@code target = (x_t - x_end) / (d0 + d1)}; for a
- * non-shortcut sample v1, v2 are 0, {@code x_mid = x_end = x_t} and the target is {@code noise - x0}.
+ * prediction (each (B, C, H, W), on the model's device, owned by this trace: close it when done). The algebra holds
+ * by construction and is tested: {@code x_mid = x_t - d0 v1}, {@code x_end = x_mid - d1 v2},
+ * {@code target = (x_t - x_end) / (d0 + d1)}; for a non-shortcut sample v1, v2 are 0, {@code x_mid = x_end = x_t}
+ * and the target is {@code noise - x0}.
  *
  * @param step the step this was (0-based)
  * @param x0 the cached teacher endpoints the batch started from
  * @param noise the fresh noise
  * @param lossParts mean loss over all samples ("loss") and per kind ("teacher", "self", "non-shortcut")
- * @param ema norms and distances of the student, fast and slow EMA after the step (null when not taken)
+ * @param ema norms and distances of the student, fast and slow EMA after the step
+ * @param arrays the manager that owns the tensors
  */
-public record StepTrace(long step, List<Draw> draws, List<String> prompts, long[] shape, float[] x0, float[] noise,
-                        float[] xT, float[] v1,
-                        float[] xMid, float[] v2, float[] xEnd, float[] target, float[] pred,
-                        Map<String, Double> lossParts, EmaStats ema) implements org.flowlab.viz.Renderable {
+public record StepTrace(long step, List<Draw> draws, List<String> prompts, NDArray x0, NDArray noise, NDArray xT,
+                        NDArray v1, NDArray xMid, NDArray v2, NDArray xEnd, NDArray target, NDArray pred,
+                        Map<String, Double> lossParts, EmaStats ema, NDManager arrays)
+        implements org.flowlab.viz.Renderable, AutoCloseable {
+
+    /** Keeps copies of the step's tensors in {@code owner}; v1 and v2 are recovered from the jumps. */
+    static StepTrace of(long step, List<Draw> draws, List<String> prompts, NDManager owner, NDArray x0, NDArray noise,
+                        NDArray xT, NDArray xMid, NDArray xEnd, NDArray target, NDArray pred, DrawTensors d,
+                        Map<String, Double> lossParts, EmaStats ema) {
+        float[] d0 = new float[draws.size()];
+        float[] d1 = new float[draws.size()];
+        for (int i = 0; i < d0.length; i++) {
+            boolean jumps = draws.get(i).kind() != Draw.Kind.NON_SHORTCUT;
+            d0[i] = jumps ? (float) draws.get(i).d0() : 1f;
+            d1[i] = jumps ? (float) draws.get(i).d1() : 1f;
+        }
+        NDArray v1 = xT.sub(xMid).div(Flow.perSample(OwnedArrays.create(owner, d0), xT));
+        NDArray v2 = xMid.sub(xEnd).div(Flow.perSample(OwnedArrays.create(owner, d1), xT));
+        return new StepTrace(step, List.copyOf(draws), List.copyOf(prompts), keep(x0, owner), keep(noise, owner),
+                keep(xT, owner), keep(v1, owner), keep(xMid, owner), keep(v2, owner), keep(xEnd, owner),
+                keep(target, owner), keep(pred, owner), Map.copyOf(lossParts), ema, owner);
+    }
+
+    private static NDArray keep(NDArray a, NDManager owner) {
+        NDArray c = a.duplicate();
+        c.attach(owner);
+        return c;
+    }
+
+    @Override
+    public void close() {
+        arrays.close();
+    }
 
     /** In a notebook: the labelled grid, with the draws as text. */
     @Override
@@ -43,25 +78,31 @@ public record StepTrace(long step, List<Draw> draws, List<String> prompts, long[
         return lossParts.get("loss");
     }
 
-    /** Sample {@code i} of one of the tensors, e.g. {@code sample(trace.v1(), 3)}. */
-    public float[] sample(float[] tensor, int i) {
-        int per = tensor.length / draws.size();
-        return java.util.Arrays.copyOfRange(tensor, i * per, (i + 1) * per);
+    /** Sample {@code i} of one of the tensors, on the host, e.g. {@code sample(trace.v1(), 3)}. */
+    public float[] sample(NDArray tensor, int i) {
+        try (NDArray row = tensor.get(i)) {
+            return row.toFloatArray();
+        }
+    }
+
+    /** (C, H, W) of one sample. */
+    public long[] sampleShape() {
+        long[] s = x0.getShape().getShape();
+        return java.util.Arrays.copyOfRange(s, 1, s.length);
     }
 
     /** The tensors as F32 safetensors and the draws in {@code __metadata__} ("samples": a JSON list). */
     public void save(Path file) throws IOException {
-        long[] s = new long[] {draws.size(), shape[0], shape[1], shape[2]};
         Map<String, Tensor> t = new LinkedHashMap<>();
-        t.put("x0", new Tensor(s, x0));
-        t.put("noise", new Tensor(s, noise));
-        t.put("x_t", new Tensor(s, xT));
-        t.put("v1", new Tensor(s, v1));
-        t.put("x_mid", new Tensor(s, xMid));
-        t.put("v2", new Tensor(s, v2));
-        t.put("x_end", new Tensor(s, xEnd));
-        t.put("target", new Tensor(s, target));
-        t.put("pred", new Tensor(s, pred));
+        t.put("x0", Tensor.of(x0));
+        t.put("noise", Tensor.of(noise));
+        t.put("x_t", Tensor.of(xT));
+        t.put("v1", Tensor.of(v1));
+        t.put("x_mid", Tensor.of(xMid));
+        t.put("v2", Tensor.of(v2));
+        t.put("x_end", Tensor.of(xEnd));
+        t.put("target", Tensor.of(target));
+        t.put("pred", Tensor.of(pred));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("samples", "[" + draws.stream().map(Draw::toJson).collect(Collectors.joining(", ")) + "]");
         meta.put("prompts", new com.google.gson.Gson().toJson(prompts));
@@ -77,7 +118,8 @@ public record StepTrace(long step, List<Draw> draws, List<String> prompts, long[
      */
     public org.flowlab.viz.ImageGrid grid() {
         int b = draws.size();
-        int per = xT.length / b;
+        long[] shape = sampleShape();
+        int per = Math.toIntExact(shape[0] * shape[1] * shape[2]);
         float[] tiles = new float[b * 6 * per];
         java.util.List<String> captions = new java.util.ArrayList<>();
         for (int i = 0; i < b; i++) {

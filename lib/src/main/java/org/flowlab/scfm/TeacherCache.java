@@ -15,9 +15,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.flowlab.data.ToyWorld;
-import org.flowlab.flow.EulerSampler;
-import org.flowlab.flow.Noise;
+import org.flowlab.flow.Pipeline;
 import org.flowlab.flow.SamplingPlan;
 import org.flowlab.io.AtomicFiles;
 import org.flowlab.io.DType;
@@ -25,15 +23,17 @@ import org.flowlab.io.SafeTensors;
 import org.flowlab.io.SafeTensorsException;
 import org.flowlab.io.Tensor;
 import org.flowlab.lora.Lora;
-import org.flowlab.nn.Engines;
-import org.flowlab.nn.VelocityModel;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.Engines;
+import org.flowlab.model.OwnedArrays;
+import org.flowlab.model.Shapes;
 import org.flowlab.progress.Interruption;
 import org.flowlab.progress.Progress;
 import org.flowlab.progress.ProgressListener;
 
 /**
  * The teacher's pre-generated training set (SPEC-scfm.md, "Data"): per sample the prompt, the seed, the initial
- * noise, the endpoint the teacher's 32-step Euler run reached, the teacher settings and a content hash. One
+ * noise, the endpoint latent the teacher's 32-step Euler run reached, the teacher settings and a content hash. One
  * safetensors file per sample plus {@code manifest.json}; each file is written whole (temp, fsync, rename) and the
  * manifest after it, so an interrupted run resumes where it stopped and a reader never sees half a sample.
  */
@@ -44,7 +44,7 @@ public final class TeacherCache {
      * How the teacher generates.
      *
      * @param steps Euler steps (32 in the released scripts)
-     * @param shift static shift of the toy schedule
+     * @param shift static shift of the model's schedule
      * @param cfg classifier-free guidance weight (1 = off)
      */
     public record Settings(int steps, double shift, double cfg) {
@@ -55,8 +55,9 @@ public final class TeacherCache {
             }
         }
 
-        public static Settings standard() {
-            return new Settings(32, ToyWorld.DEFAULT_SHIFT, 1.0);
+        /** 32 steps (the released scripts) at the model's default shift and CFG. */
+        public static Settings standard(DiffusionModel model) {
+            return new Settings(32, model.defaults().shift(), model.defaults().cfg());
         }
     }
 
@@ -69,23 +70,23 @@ public final class TeacherCache {
     private final List<Entry> entries;
     private final List<float[]> endpoints;
     private final List<float[]> noises;
-    private final long[] imageShape;
+    private final long[] latentShape;
 
     private TeacherCache(Path dir, Settings settings, List<Entry> entries, List<float[]> endpoints, List<float[]> noises,
-                         long[] imageShape) {
+                         long[] latentShape) {
         this.dir = dir;
         this.settings = settings;
         this.entries = List.copyOf(entries);
         this.endpoints = endpoints;
         this.noises = noises;
-        this.imageShape = imageShape;
+        this.latentShape = latentShape;
     }
 
     /**
      * Generates (or completes) the cache in {@code dir}: every (prompt, k) for k below {@code perPrompt}, with seed
      * {@code baseSeed + index}. Samples already on disk and intact are kept. Interruptible between batches.
      */
-    public static TeacherCache pregenerate(VelocityModel teacher, List<String> prompts, int perPrompt, long baseSeed,
+    public static TeacherCache pregenerate(DiffusionModel teacher, List<String> prompts, int perPrompt, long baseSeed,
                                            Settings settings, Path dir, ProgressListener listener) throws IOException {
         if (prompts.isEmpty() || perPrompt < 1) {
             throw new IllegalArgumentException("pre-generation needs prompts and at least one sample per prompt");
@@ -119,20 +120,19 @@ public final class TeacherCache {
                 }
             }
         }
-        SamplingPlan plan = SamplingPlan.of(ToyWorld.schedule(settings.steps(), settings.shift()), Lora.BASE)
+        SamplingPlan plan = SamplingPlan.of(teacher.schedule(settings.steps(), settings.shift()), Lora.BASE)
                 .withGuidance(settings.cfg());
-        long[] shape = teacher.imageShape();
+        long[] shape = teacher.latentShape();
         long start = System.nanoTime();
         int done = all.size() - todo.size();
         for (int from = 0; from < todo.size(); from += 16) {
             Interruption.check("while pre-generating, " + done + " of " + all.size() + " samples done");
             List<Entry> chunk = todo.subList(from, Math.min(todo.size(), from + 16));
-            try (NDManager m = teacher.manager().newSubManager()) {
+            try (NDManager m = teacher.transformer().manager().newSubManager()) {
                 long[] seeds = chunk.stream().mapToLong(Entry::seed).toArray();
-                NDArray noise = Noise.forSeeds(m, seeds, shape);
-                float[] endpoints = EulerSampler.sample(teacher, plan, noise,
-                        teacher.condition(chunk.stream().map(Entry::prompt).toList(), m)).images().toFloatArray();
-                float[] noiseData = noise.toFloatArray();
+                float[] endpoints = Pipeline.latents(teacher, Pipeline.Request.of(plan),
+                        chunk.stream().map(Entry::prompt).toList(), seeds, m, ProgressListener.NONE).images().toFloatArray();
+                float[] noiseData = org.flowlab.flow.Noise.forSeeds(m, seeds, shape).toFloatArray();
                 int per = endpoints.length / chunk.size();
                 for (int i = 0; i < chunk.size(); i++) {
                     Entry e = chunk.get(i);
@@ -211,11 +211,36 @@ public final class TeacherCache {
         return entries.size();
     }
 
-    public long[] imageShape() {
-        return imageShape.clone();
+    public long[] latentShape() {
+        return latentShape.clone();
     }
 
-    /** Sample {@code i}'s endpoint (the teacher's image), CHW. */
+    /** A training batch: the endpoints of these cache rows (B, C, H, W), uploaded in one piece, and their prompts. */
+    public record Batch(NDArray x0, List<String> prompts) {
+    }
+
+    public Batch batch(int[] rows, NDManager manager) {
+        int per = Shapes.size(latentShape);
+        float[] x0 = new float[rows.length * per];
+        List<String> prompts = new ArrayList<>(rows.length);
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(endpoints.get(rows[i]), 0, x0, i * per, per);
+            prompts.add(entries.get(rows[i]).prompt());
+        }
+        return new Batch(OwnedArrays.create(manager, x0, new ai.djl.ndarray.types.Shape(Shapes.batched(rows.length, latentShape))),
+                prompts);
+    }
+
+    /** Rows {@code from..to-1} of the cache's endpoints as one (B, C, H, W) tensor (for grids). */
+    public NDArray endpoints(int from, int to, NDManager manager) {
+        int[] rows = new int[to - from];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = from + i;
+        }
+        return batch(rows, manager).x0();
+    }
+
+    /** Sample {@code i}'s endpoint (the teacher's final latent), CHW. */
     public float[] endpoint(int i) {
         return endpoints.get(i);
     }
@@ -235,7 +260,7 @@ public final class TeacherCache {
             JsonObject o = new JsonObject();
             Gson gson = new GsonBuilder().setPrettyPrinting().create();
             o.add("teacher", gson.toJsonTree(settings));
-            o.add("image_shape", gson.toJsonTree(shape));
+            o.add("latent_shape", gson.toJsonTree(shape));
             o.add("entries", gson.toJsonTree(entries));
             AtomicFiles.write(dir.resolve(MANIFEST), gson.toJson(o).getBytes(StandardCharsets.UTF_8));
         }
@@ -250,7 +275,7 @@ public final class TeacherCache {
                 JsonObject o = JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8)).getAsJsonObject();
                 Gson gson = new Gson();
                 Settings s = gson.fromJson(o.get("teacher"), Settings.class);
-                long[] shape = gson.fromJson(o.get("image_shape"), long[].class);
+                long[] shape = gson.fromJson(o.get("latent_shape"), long[].class);
                 List<Entry> entries = new ArrayList<>();
                 o.getAsJsonArray("entries").forEach(e -> entries.add(gson.fromJson(e, Entry.class)));
                 return new Manifest(s, Collections.unmodifiableList(entries), shape);

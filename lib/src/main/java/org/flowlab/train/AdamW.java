@@ -9,8 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.flowlab.io.Tensor;
-import org.flowlab.nn.NoGrad;
-import org.flowlab.nn.Parameter;
+import org.flowlab.model.NoGrad;
+import org.flowlab.model.Parameter;
 
 /**
  * AdamW as PyTorch runs it: {@code p *= 1 - lr wd; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;

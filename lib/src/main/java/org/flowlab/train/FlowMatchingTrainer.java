@@ -16,26 +16,26 @@ import org.flowlab.flow.Noise;
 import org.flowlab.io.Checkpoint;
 import org.flowlab.io.SafeTensors;
 import org.flowlab.io.Tensor;
-import org.flowlab.nn.OwnedArrays;
-import org.flowlab.nn.Engines;
-import org.flowlab.nn.NoGrad;
-import org.flowlab.nn.Parameter;
-import org.flowlab.nn.VelocityModel;
-import org.flowlab.progress.Interruption;
-import org.flowlab.progress.Progress;
+import org.flowlab.model.Conditioning;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.Engines;
+import org.flowlab.model.NoGrad;
+import org.flowlab.model.OwnedArrays;
+import org.flowlab.model.Parameter;
 import org.flowlab.progress.ProgressListener;
 import org.flowlab.schedule.CustomTimesteps;
 import org.flowlab.schedule.LossWeighting;
 import org.flowlab.schedule.TimestepSampler;
 
 /**
- * Plain flow matching (minRF's loss): draw sigma, noise the clean batch, predict {@code v}, regress onto
- * {@code noise - x0}. Teacher pre-training trains every parameter; Glance trains one LoRA adapter's.
+ * Plain flow matching (minRF's loss): draw sigma, noise the clean latents, predict {@code v}, regress onto
+ * {@code noise - x0}. Teacher pre-training trains every parameter (text encoder included); Glance trains one LoRA
+ * adapter's. The text encoder runs once per step, inside the gradient only when some of its parameters train.
  *
  * <p>All randomness of step {@code k} comes from {@code (seed, k)}, so a run resumed from a checkpoint continues
  * bit-identically on the same machine.
  */
-public final class FlowMatchingTrainer implements AutoCloseable {
+public final class FlowMatchingTrainer implements TrainingLoop.Trainer, AutoCloseable {
 
     /**
      * @param batchSize images per step
@@ -44,15 +44,79 @@ public final class FlowMatchingTrainer implements AutoCloseable {
      * @param weighting per-sample loss weight as a function of sigma
      * @param captionDropout probability of training a sample on the empty prompt (for CFG)
      * @param optimizer AdamW and its LR schedule
+     * @param guidance the guidance-embedding value for models that take one (Glance-Flux: 1); NaN: the model's default
      */
     public record Config(int batchSize, long seed, TimestepSampler sampler, LossWeighting weighting,
-                         double captionDropout, OptimizerConfig optimizer) {
+                         double captionDropout, OptimizerConfig optimizer, double guidance) {
         public Config {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batch size " + batchSize + " is not allowed; use 1 or more");
             }
             if (!(captionDropout >= 0 && captionDropout <= 1)) {
                 throw new IllegalArgumentException("caption dropout " + captionDropout + " must lie in [0, 1]");
+            }
+            if (sampler == null || weighting == null || optimizer == null) {
+                throw new IllegalArgumentException("a flow-matching config needs a timestep sampler, a loss weighting"
+                        + " and an optimizer");
+            }
+        }
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        public Builder toBuilder() {
+            return new Builder().batchSize(batchSize).seed(seed).sampler(sampler).weighting(weighting)
+                    .captionDropout(captionDropout).optimizer(optimizer).guidance(guidance);
+        }
+
+        /** Defaults: batch 1, seed 0, uniform sigma, no weighting, no caption dropout, the Glance optimizer. */
+        public static final class Builder {
+            private int batchSize = 1;
+            private long seed;
+            private TimestepSampler sampler = new TimestepSampler.Uniform();
+            private LossWeighting weighting = LossWeighting.NONE;
+            private double captionDropout;
+            private OptimizerConfig optimizer = OptimizerConfig.glance();
+            private double guidance = Double.NaN;
+
+            public Builder batchSize(int v) {
+                batchSize = v;
+                return this;
+            }
+
+            public Builder seed(long v) {
+                seed = v;
+                return this;
+            }
+
+            public Builder sampler(TimestepSampler v) {
+                sampler = v;
+                return this;
+            }
+
+            public Builder weighting(LossWeighting v) {
+                weighting = v;
+                return this;
+            }
+
+            public Builder captionDropout(double v) {
+                captionDropout = v;
+                return this;
+            }
+
+            public Builder optimizer(OptimizerConfig v) {
+                optimizer = v;
+                return this;
+            }
+
+            public Builder guidance(double v) {
+                guidance = v;
+                return this;
+            }
+
+            public Config build() {
+                return new Config(batchSize, seed, sampler, weighting, captionDropout, optimizer, guidance);
             }
         }
     }
@@ -72,25 +136,37 @@ public final class FlowMatchingTrainer implements AutoCloseable {
     private static final int NOISE = 2;
     private static final int DROPOUT = 3;
 
-    private final VelocityModel model;
+    private final DiffusionModel model;
     private final TrainingBatch.Source data;
     private final Config config;
     private final AdamW optimizer;
+    private final boolean textEncoderTrains;
+    private final List<StepResult> results = new ArrayList<>();
     private long step;
     private long plannedSteps;
 
-    public FlowMatchingTrainer(VelocityModel model, List<Parameter> trainable, TrainingBatch.Source data, Config config) {
+    public FlowMatchingTrainer(DiffusionModel model, List<Parameter> trainable, TrainingBatch.Source data, Config config) {
         Engines.prepareThread();
+        if (!model.transformer().takesGuidance() && !Double.isNaN(config.guidance())) {
+            throw new IllegalArgumentException("guidance " + config.guidance() + " was given, but this model has no"
+                    + " guidance input");
+        }
         for (Parameter p : trainable) {
             p.setTrainable(true);
         }
         this.model = model;
         this.data = data;
         this.config = config;
-        this.optimizer = new AdamW(trainable, config.optimizer(), model.manager());
+        this.optimizer = new AdamW(trainable, config.optimizer(), model.transformer().manager());
+        this.textEncoderTrains = model.textEncoder().parameters().all().stream().anyMatch(trainable::contains);
     }
 
     public long step() {
+        return step;
+    }
+
+    @Override
+    public long stepsDone() {
         return step;
     }
 
@@ -109,7 +185,7 @@ public final class FlowMatchingTrainer implements AutoCloseable {
         int b = config.batchSize();
         long total = plannedSteps > step ? plannedSteps : Long.MAX_VALUE; // unknown length: no cosine tail yet
         double lr = optimizer.config().lrAt(step, total); // optimizer.setConfig() edits take effect here
-        try (NDManager sm = model.manager().newSubManager()) {
+        try (NDManager sm = model.transformer().manager().newSubManager()) {
             TrainingBatch batch = data.batch(step, b, Noise.stream(config.seed(), step, DATA), sm);
             List<String> prompts = dropCaptions(batch.prompts(), Noise.stream(config.seed(), step, DROPOUT));
             double[] sigmas = config.sampler().sample(b, Noise.stream(config.seed(), step, SIGMA));
@@ -123,13 +199,14 @@ public final class FlowMatchingTrainer implements AutoCloseable {
             NDArray noise = Noise.gaussian(sm, Noise.stream(config.seed(), step, NOISE), batch.x0().getShape());
             NDArray xt = Flow.noised(batch.x0(), noise, sigma);                  // (B,C,H,W)
             NDArray target = Flow.velocityTarget(batch.x0(), noise);
-            var cond = model.condition(prompts, sm);
+            Conditioning encoded = textEncoderTrains ? null : encode(prompts, sm);
 
             optimizer.zeroGradients();
             NDArray perSample;
             double loss;
             try (GradientCollector gc = Engines.get().newGradientCollector()) {
-                NDArray v = model.velocity(xt, sigma, cond);
+                Conditioning cond = encoded != null ? encoded : encode(prompts, sm);
+                NDArray v = model.transformer().velocity(xt, sigma, cond);
                 perSample = Flow.perSampleMean(v.sub(target).square());             // (B)
                 NDArray weighted = perSample.mul(OwnedArrays.create(sm, weights)).mean();
                 loss = weighted.getFloat();
@@ -153,6 +230,22 @@ public final class FlowMatchingTrainer implements AutoCloseable {
         }
     }
 
+    private Conditioning encode(List<String> prompts, NDManager m) {
+        if (textEncoderTrains) {
+            return withGuidance(model.textEncoder().encode(prompts, m), m);
+        }
+        try (NoGrad ng = NoGrad.enter()) {
+            return withGuidance(model.textEncoder().encode(prompts, m), m);
+        }
+    }
+
+    private Conditioning withGuidance(Conditioning c, NDManager m) {
+        if (!model.transformer().takesGuidance()) {
+            return c;
+        }
+        return c.withGuidance(Double.isNaN(config.guidance()) ? model.defaults().guidance() : config.guidance(), m);
+    }
+
     private List<String> dropCaptions(List<String> prompts, SplittableRandom rng) {
         if (config.captionDropout() <= 0) {
             return prompts;
@@ -164,58 +257,41 @@ public final class FlowMatchingTrainer implements AutoCloseable {
         return out;
     }
 
+    /** The loop's step: one {@link #trainStep()}, reported as loss, LR and gradient norm. */
+    @Override
+    public TrainingLoop.Report advance() {
+        StepResult r = trainStep();
+        results.add(r);
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("loss", r.loss());
+        metrics.put("lr", r.lr());
+        metrics.put("grad_norm", r.gradNorm());
+        return new TrainingLoop.Report(metrics, null);
+    }
+
     /**
      * Runs until {@code totalSteps} steps are done (counting steps already taken), reporting each step; stops at a
-     * step boundary when the thread is interrupted.
+     * step boundary when the thread is interrupted. Returns the steps this call took.
      */
     public List<StepResult> train(long totalSteps, ProgressListener listener) {
         try {
-            return train(totalSteps, listener, null, 0);
+            return train(totalSteps, listener, TrainingLoop.Checkpoints.NONE);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e); // unreachable: no checkpoint is written
         }
     }
 
-    /**
-     * As {@link #train(long, ProgressListener)}, saving a checkpoint to {@code checkpoint} every {@code every} steps
-     * and at the end (an interrupted run keeps its last checkpoint).
-     */
-    public List<StepResult> train(long totalSteps, ProgressListener listener, Path checkpoint, int every)
+    /** As {@link #train(long, ProgressListener)}, with checkpoints (an interrupted run keeps its last one). */
+    public List<StepResult> train(long totalSteps, ProgressListener listener, TrainingLoop.Checkpoints checkpoints)
             throws IOException {
         plannedSteps = totalSteps;
-        List<StepResult> results = new ArrayList<>();
-        long start = System.nanoTime();
-        long first = step;
-        Progress last = Progress.of("train", step, totalSteps, 0);
-        Throwable error = null;
-        try {
-            while (step < totalSteps) {
-                Interruption.check("before training step " + step);
-                StepResult r = trainStep();
-                results.add(r);
-                Map<String, Double> metrics = new LinkedHashMap<>();
-                metrics.put("loss", r.loss());
-                metrics.put("lr", r.lr());
-                metrics.put("grad_norm", r.gradNorm());
-                last = new Progress("train", step, totalSteps, (System.nanoTime() - start) / 1e9, metrics, null, first);
-                ProgressListener.notify(listener, last);
-                if (checkpoint != null && every > 0 && step % every == 0) {
-                    save(checkpoint);
-                }
-            }
-            if (checkpoint != null && (every <= 0 || step % every != 0)) {
-                save(checkpoint);
-            }
-        } catch (RuntimeException | IOException e) {
-            error = e;
-            throw e;
-        } finally {
-            listener.onFinished(last, error);
-        }
-        return results;
+        int from = results.size();
+        TrainingLoop.run("train", this, totalSteps, listener, checkpoints);
+        return List.copyOf(results.subList(from, results.size()));
     }
 
     /** Trainable values, optimizer moments, step, seed and sampler cursor, in one atomic file. */
+    @Override
     public void save(Path file) throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Parameter p : optimizer.parameters()) {
@@ -247,7 +323,7 @@ public final class FlowMatchingTrainer implements AutoCloseable {
             throw new IllegalArgumentException(file + " was written by a run with seed " + seed + ", this run has seed "
                     + config.seed());
         }
-        try (NoGrad ng = NoGrad.enter(); NDManager tmp = model.manager().newSubManager()) {
+        try (NoGrad ng = NoGrad.enter(); NDManager tmp = model.transformer().manager().newSubManager()) {
             for (Parameter p : optimizer.parameters()) {
                 p.copyFrom(c.tensor("param." + p.name()).toNDArray(tmp));
             }

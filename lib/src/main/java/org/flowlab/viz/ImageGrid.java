@@ -39,6 +39,11 @@ public final class ImageGrid implements Renderable {
         this.title = title;
     }
 
+    /** As {@link #of(float[], int...)}, with the shape as a tensor reports it ({@code NDArray.getShape().getShape()}). */
+    public static ImageGrid of(float[] data, long[] shape) {
+        return of(data, Arrays.stream(shape).mapToInt(Math::toIntExact).toArray());
+    }
+
     /**
      * @param data {@code B*C*H*W} values in [-1, 1] (clamped; NaN shows magenta)
      * @param shape {@code B, C, H, W}

@@ -12,10 +12,11 @@ import org.flowlab.lora.LoraAdapter;
 import org.flowlab.lora.LoraConfig;
 import org.flowlab.lora.TargetSelector;
 import org.flowlab.lora.WeightSet;
-import org.flowlab.nn.DiTConfig;
-import org.flowlab.nn.Engines;
-import org.flowlab.nn.Parameter;
-import org.flowlab.nn.ToyDiT;
+import org.flowlab.toy.DiTConfig;
+import org.flowlab.model.Engines;
+import org.flowlab.model.Parameter;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.toy.ToyModel;
 import org.junit.jupiter.api.Test;
 
 class EmaTest {
@@ -29,8 +30,8 @@ class EmaTest {
     @Test
     void matchesAHandComputationOverSeveralSteps() {
         Engines.prepareThread();
-        try (ToyDiT model = new ToyDiT(DiTConfig.tiny(), Device.cpu(), 1)) {
-            LoraAdapter student = Lora.of(model).add(new LoraConfig("student", 2, 2, TargetSelector.exact("proj_out")), 1);
+        try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1)) {
+            LoraAdapter student = Lora.of(model.transformer()).add(new LoraConfig("student", 2, 2, TargetSelector.exact("proj_out")), 1);
             Parameter b = student.pair("proj_out").b();
             try (Ema fast = Ema.create("fast", student, 0.9, Ema.Start.ZERO);
                  Ema slow = Ema.create("slow", student, 0.99, Ema.Start.STUDENT)) {

@@ -9,8 +9,10 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.flowlab.data.Captions;
-import org.flowlab.data.ToyShapes;
+import org.flowlab.toy.AttributeClassifier;
+import org.flowlab.toy.Captions;
+import org.flowlab.toy.ToyMetrics;
+import org.flowlab.toy.ToyShapes;
 import org.flowlab.flow.Noise;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,16 +82,17 @@ class EvaluationTest {
 
     @Test
     void realImagesScoreLikeTheClassifierAndNoiseScoresBadly() {
-        List<Evaluation.Row> rows = Evaluation.run(real(), List.of(noise()), classifier, SETTINGS, p -> { });
+        List<Evaluation.Row> rows = Evaluation.run(real(), List.of(noise()), new ToyMetrics(classifier, SETTINGS.realPerPrompt()),
+                SETTINGS, p -> { });
         assertEquals(4, rows.size(), "two methods x held-in and held-out");
         for (Evaluation.Row r : rows) {
             if (r.method().equals("real")) {
-                assertTrue(r.adherence() > 0.98, "real images: adherence " + r.adherence() + " (classifier accuracy ~1)");
-                assertEquals(0, r.frechet(), 1e-3, "the same images as the reference set");
+                assertTrue(r.metric("adherence") > 0.98, "real images: adherence " + r.metric("adherence") + " (classifier accuracy ~1)");
+                assertEquals(0, r.metric("frechet"), 1e-3, "the same images as the reference set");
                 assertEquals(Double.POSITIVE_INFINITY, r.psnr(), "fidelity to itself");
             } else {
-                assertTrue(r.adherence() < 0.5, "noise: adherence " + r.adherence());
-                assertTrue(r.frechet() > 10, "noise: Frechet " + r.frechet());
+                assertTrue(r.metric("adherence") < 0.5, "noise: adherence " + r.metric("adherence"));
+                assertTrue(r.metric("frechet") > 10, "noise: Frechet " + r.metric("frechet"));
                 assertTrue(r.psnr() < 10, "noise: PSNR " + r.psnr());
             }
             assertTrue(r.msPerImageBatch1() >= 0 && r.msPerImageBatch16() >= 0);

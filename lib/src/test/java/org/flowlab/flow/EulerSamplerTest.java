@@ -7,11 +7,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
 import java.util.Map;
-import org.flowlab.nn.Conditioning;
-import org.flowlab.nn.Engines;
-import org.flowlab.nn.LinearLayer;
-import org.flowlab.nn.NamedParameters;
-import org.flowlab.nn.VelocityModel;
+import org.flowlab.model.Conditioning;
+import org.flowlab.model.Engines;
+import org.flowlab.model.LinearLayer;
+import org.flowlab.model.NamedParameters;
+import org.flowlab.model.FlowModel;
 import org.flowlab.schedule.SchedulePreset;
 import org.junit.jupiter.api.Test;
 
@@ -24,8 +24,8 @@ class EulerSamplerTest {
     static final float MU = 0.7f;
     static final float S = 0.3f;
 
-    /** The analytic field as a VelocityModel (it ignores the conditioning). */
-    static final class GaussianFlow implements VelocityModel {
+    /** The analytic field as a FlowModel (it ignores the conditioning). */
+    static final class GaussianFlow implements FlowModel {
         final NDManager manager = Engines.get().newBaseManager();
         int calls;
 
@@ -38,14 +38,18 @@ class EulerSamplerTest {
             return x.sub((1 - sg) * MU).mul(k).sub(MU);
         }
 
-        @Override
-        public Conditioning condition(List<String> prompts, float[] guidance, NDManager m) {
-            return new Conditioning(prompts, m.zeros(new ai.djl.ndarray.types.Shape(prompts.size(), 1)), null);
+        Conditioning condition(List<String> prompts, NDManager m) {
+            return Conditioning.of(prompts, Map.of("unused", m.zeros(new ai.djl.ndarray.types.Shape(prompts.size(), 1))));
         }
 
         @Override
-        public long[] imageShape() {
+        public long[] latentShape() {
             return new long[] {1, 16, 16};
+        }
+
+        @Override
+        public boolean takesGuidance() {
+            return false;
         }
 
         @Override
@@ -77,7 +81,7 @@ class EulerSamplerTest {
     @Test
     void errorShrinksAtFirstOrderAsStepsDouble() {
         try (GaussianFlow model = new GaussianFlow(); NDManager m = NDManager.newBaseManager()) {
-            NDArray z = Noise.forSeeds(m, new long[] {1, 2, 3, 4}, model.imageShape());
+            NDArray z = Noise.forSeeds(m, new long[] {1, 2, 3, 4}, model.latentShape());
             NDArray exact = z.mul(S).add(MU);
             Conditioning cond = model.condition(List.of("", "", "", ""), m);
             double[] errors = new double[5];
@@ -102,14 +106,15 @@ class EulerSamplerTest {
     @Test
     void guidanceOfOneChangesNothingAndTraceFollowsThePlan() {
         try (GaussianFlow model = new GaussianFlow(); NDManager m = NDManager.newBaseManager()) {
-            NDArray z = Noise.forSeeds(m, new long[] {5}, model.imageShape());
+            NDArray z = Noise.forSeeds(m, new long[] {5}, model.latentShape());
             Conditioning cond = model.condition(List.of("p"), m);
             var schedule = SchedulePreset.SD3.schedule(6);
             SamplingPlan plan = SamplingPlan.phases(schedule, List.of(new SamplingPlan.Phase("base", 2),
                     new SamplingPlan.Phase("base", 4)));
             SampleResult plain = EulerSampler.sample(model, plan, z, cond);
             model.calls = 0;
-            SampleResult guided = EulerSampler.sample(model, plan.withGuidance(2.0), z, cond);
+            SampleResult guided = EulerSampler.sample(model, plan.withGuidance(2.0), z, cond, model.condition(List.of(""), m),
+                    false, null);
             // the analytic field ignores the prompt, so v_u + w (v_c - v_u) = v for any w
             assertEquals(0f, plain.images().sub(guided.images()).abs().max().getFloat(), 1e-6f);
             assertEquals(6, model.calls, "CFG runs conditional and unconditional in one call");

@@ -6,15 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import java.util.List;
-import org.flowlab.data.Captions;
-import org.flowlab.data.ToyShapes;
-import org.flowlab.flow.EulerSampler;
+import org.flowlab.toy.Captions;
+import org.flowlab.toy.ToyShapes;
 import org.flowlab.flow.EulerStep;
-import org.flowlab.flow.Noise;
+import org.flowlab.flow.Pipeline;
 import org.flowlab.flow.SampleResult;
 import org.flowlab.flow.SamplingPlan;
-import org.flowlab.nn.DiTConfig;
-import org.flowlab.nn.ToyDiT;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.progress.ProgressListener;
+import org.flowlab.toy.DiTConfig;
 import org.flowlab.schedule.GlanceLists;
 import org.flowlab.schedule.SchedulePreset;
 import org.junit.jupiter.api.Test;
@@ -26,17 +26,17 @@ class GlanceTest {
      * 3x32x32 but tiny in width, so a test trains in seconds; the zero-initialised output and modulation layers get
      * small random values, so the blocks (and their LoRA) reach the output as in a trained model.
      */
-    static ToyDiT smallModel() {
+    static DiffusionModel smallModel() {
         return org.flowlab.TestModels.awake(new DiTConfig(3, 32, 8, 32, 1, 2, 2, 16, 1, 2, 16, false), 4);
     }
 
     @Test
     void consistentPipelineVisitsTheTenSigmasThenZero() {
-        try (ToyDiT model = smallModel(); NDManager m = model.manager().newSubManager()) {
+        try (DiffusionModel model = smallModel(); NDManager m = model.transformer().manager().newSubManager()) {
             ToyShapes.Sample s = ToyShapes.sample(3, 1);
-            Glance.train(model, s.image(), s.caption(), QWEN, Glance.Config.official().withSteps(2), p -> { });
-            SampleResult r = EulerSampler.sample(model, Glance.plan(QWEN), Noise.forSeeds(m, new long[] {1}, model.imageShape()),
-                    model.condition(List.of(s.caption()), m));
+            Glance.train(model, s.image(), s.caption(), QWEN, Glance.Config.builder().steps(2).build(), p -> { });
+            SampleResult r = Pipeline.latents(model, Pipeline.Request.of(Glance.plan(QWEN)), List.of(s.caption()),
+                    new long[] {1}, m, ProgressListener.NONE);
             double[] expected = QWEN.inferenceSchedule().sigmas();
             assertEquals(10, r.trace().size());
             for (int i = 0; i < 10; i++) {
@@ -65,7 +65,7 @@ class GlanceTest {
 
     @Test
     void eachLoraLearnsItsOwnTimesteps() {
-        try (ToyDiT model = smallModel()) {
+        try (DiffusionModel model = smallModel()) {
             ToyShapes.Sample s = ToyShapes.render(Captions.parse("a large red circle at the center on a white background"), 5);
             double[] slowSigmas = java.util.Arrays.stream(QWEN.slow()).map(t -> t / 1000).toArray();
             double[] fastSigmas = java.util.Arrays.stream(QWEN.fast()).map(t -> t / 1000).toArray();
@@ -92,10 +92,13 @@ class GlanceTest {
         assertTrue(e.getMessage().contains("1200"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Glance.requireList("fast", new double[] {-1}));
         assertThrows(IllegalArgumentException.class, () -> Glance.Variant.fromId("sideways"));
-        try (ToyDiT model = smallModel()) {
+        try (DiffusionModel model = smallModel()) {
             IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
                     () -> Glance.train(model, new float[10], "x", QWEN, Glance.Config.official(), p -> { }));
-            assertTrue(size.getMessage().contains("10 values"), size.getMessage());
+            assertTrue(size.getMessage().contains("10 values") && size.getMessage().contains("3x32x32"), size.getMessage());
+            IllegalArgumentException word = assertThrows(IllegalArgumentException.class,
+                    () -> Glance.train(model, new float[3 * 32 * 32], "a red zebra", QWEN, Glance.Config.official(), p -> { }));
+            assertTrue(word.getMessage().contains("'zebra'"), word.getMessage());
         }
     }
 }

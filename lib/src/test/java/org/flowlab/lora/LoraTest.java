@@ -14,18 +14,21 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import java.util.List;
 import org.flowlab.flow.Noise;
-import org.flowlab.nn.Conditioning;
-import org.flowlab.nn.DiTConfig;
-import org.flowlab.nn.Engines;
-import org.flowlab.nn.NoGrad;
-import org.flowlab.nn.Parameter;
-import org.flowlab.nn.ToyDiT;
+import org.flowlab.model.Conditioning;
+import org.flowlab.toy.DiTConfig;
+import org.flowlab.model.Engines;
+import org.flowlab.model.NoGrad;
+import org.flowlab.model.Parameter;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.FlowModel;
+import org.flowlab.toy.ToyModel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class LoraTest {
-    ToyDiT model;
+    DiffusionModel toy;
+    FlowModel model;
     NDManager m;
     NDArray x;
     NDArray sigma;
@@ -34,21 +37,24 @@ class LoraTest {
     @BeforeEach
     void setUp() {
         Engines.prepareThread();
-        model = new ToyDiT(DiTConfig.tiny(), Device.cpu(), 3);
+        toy = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 3);
+        model = toy.transformer();
         m = Engines.get().newBaseManager();
         // give the zero-initialised output layers values, so LoRA anywhere changes the output
         randomize(model.parameters().get("proj_out.weight"), 11);
         randomize(model.parameters().get("norm_out.linear.weight"), 12);
-        randomize(model.parameters().get("blocks.0.norm1.linear.weight"), 13);
-        x = Noise.forSeeds(m, new long[] {1, 2}, model.imageShape());
+        randomize(model.parameters().get("transformer_blocks.0.norm1.linear.weight"), 13);
+        x = Noise.forSeeds(m, new long[] {1, 2}, model.latentShape());
         sigma = m.create(new float[] {0.3f, 0.8f});
-        cond = model.condition(List.of("a red circle", "a blue square"), m);
+        try (NoGrad ng = NoGrad.enter()) {
+            cond = toy.encode(List.of("a red circle", "a blue square"), m);
+        }
     }
 
     @AfterEach
     void tearDown() {
         m.close();
-        model.close();
+        toy.close();
     }
 
     static void randomize(Parameter p, long seed) {
@@ -96,12 +102,12 @@ class LoraTest {
         Lora lora = Lora.of(model);
         lora.setScale(1.5);
         float[] unmerged = forward();
-        float[] baseWeight = model.parameters().get("blocks.0.attn.to_q.weight").array().toFloatArray();
+        float[] baseWeight = model.parameters().get("transformer_blocks.0.attn.to_q.weight").array().toFloatArray();
         lora.merge();
         assertTrue(maxDiff(unmerged, forward()) < 1e-5, "merged vs unmerged: " + maxDiff(unmerged, forward()));
         assertThrows(IllegalStateException.class, () -> lora.setScale(1));
         lora.unmerge();
-        assertTrue(maxDiff(baseWeight, model.parameters().get("blocks.0.attn.to_q.weight").array().toFloatArray()) < 1e-6);
+        assertTrue(maxDiff(baseWeight, model.parameters().get("transformer_blocks.0.attn.to_q.weight").array().toFloatArray()) < 1e-6);
         assertTrue(maxDiff(unmerged, forward()) < 1e-6);
     }
 
@@ -154,11 +160,10 @@ class LoraTest {
     void twoAdaptersOneActive() {
         Lora lora = Lora.of(model);
         LoraAdapter slow = lora.add(new LoraConfig("slow", 2, 8, TargetSelector.suffix("to_q", "to_v")), 1);
-        LoraAdapter fast = lora.add(new LoraConfig("fast", 2, 8, TargetSelector.regex("blocks\\.0\\..*")), 2);
+        LoraAdapter fast = lora.add(new LoraConfig("fast", 2, 8, TargetSelector.regex("transformer_blocks\\.0\\..*")), 2);
         assertEquals("slow", lora.active());
-        assertEquals(List.of("text_encoder.layers.0.attn.to_q", "text_encoder.layers.0.attn.to_v", "blocks.0.attn.to_q",
-                "blocks.0.attn.to_v"), slow.modules());
-        assertTrue(fast.modules().contains("blocks.0.ff.fc1") && !fast.modules().contains("proj_out"));
+        assertEquals(List.of("transformer_blocks.0.attn.to_q", "transformer_blocks.0.attn.to_v"), slow.modules());
+        assertTrue(fast.modules().contains("transformer_blocks.0.ff.net.0.proj") && !fast.modules().contains("proj_out"));
         slow.parameters().all().forEach(p -> randomize(p, 21));
         fast.parameters().all().forEach(p -> randomize(p, 22));
         float[] withSlow = forward();
@@ -173,6 +178,37 @@ class LoraTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> lora.add(new LoraConfig("x", 2, 2, TargetSelector.exact("nope")), 1));
         assertTrue(e.getMessage().contains("match no Linear"), e.getMessage());
+    }
+
+    @Test
+    void aScopedScaleLeavesTheModelWideScaleAndOtherThreadsAlone() throws Exception {
+        float[] base = forward();
+        LoraAdapter a = addStudent("student");
+        a.parameters().all().forEach(p -> randomize(p, p.name().hashCode() + 3));
+        Lora lora = Lora.of(model);
+        float[] atOne = forward();
+        float[] atTwo;
+        try (Lora.Scope s = lora.withScale(2.0)) {
+            atTwo = forward();
+            // meanwhile another thread sees the model-wide scale 1
+            float[][] other = new float[1][];
+            Thread t = new Thread(() -> {
+                Engines.prepareThread();
+                other[0] = forward();
+            });
+            t.start();
+            t.join();
+            assertArrayEquals(atOne, other[0], 0f, "another thread is not affected by this thread's scope");
+            try (Lora.Scope inner = lora.useAdapter("student")) {
+                assertArrayEquals(atTwo, forward(), 0f, "a nested adapter scope keeps the enclosing scale");
+            }
+            try (Lora.Scope inner = lora.useAdapter("student", 0.0)) {
+                assertArrayEquals(base, forward(), 0f, "scale 0 = the base");
+            }
+        }
+        assertEquals(1.0, lora.scale(), 0, "the model-wide scale never changed");
+        assertTrue(maxDiff(atOne, atTwo) > 1e-5);
+        assertArrayEquals(atOne, forward(), 0f);
     }
 
     static double maxDiff(float[] a, float[] b) {

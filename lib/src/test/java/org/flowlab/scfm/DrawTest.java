@@ -22,7 +22,7 @@ class DrawTest {
 
     @Test
     void releasedSettings() {
-        ScfmConfig c = ScfmConfig.official().withSeed(11);
+        ScfmConfig c = ScfmConfig.official().toBuilder().seed(11).build();
         List<Draw> draws = Scfm.plan(c, N, 0, TOY);
         assertEquals(N, draws.size());
         long teacher = draws.stream().filter(d -> d.kind() == Draw.Kind.TEACHER).count();
@@ -70,7 +70,7 @@ class DrawTest {
 
     @Test
     void largerTSkipAndNonShortcut() {
-        ScfmConfig c = ScfmConfig.official().withTSkip(4).withNonShortcutRatio(0.3).withSeed(5);
+        ScfmConfig c = ScfmConfig.official().toBuilder().tSkip(4).nonShortcutRatio(0.3).seed(5).build();
         assertEquals(List.of(4, 8, 16), Draw.selfGridSizes(c));
         List<Draw> draws = Scfm.plan(c, 8 * 1000, 0, TOY);
         for (int i = 0; i < draws.size(); i++) {
@@ -85,20 +85,20 @@ class DrawTest {
 
     @Test
     void planIsDeterministicPerSeed() {
-        ScfmConfig c = ScfmConfig.official().withSeed(3);
+        ScfmConfig c = ScfmConfig.official().toBuilder().seed(3).build();
         assertEquals(Scfm.plan(c, 50, 0, TOY).toString(), Scfm.plan(c, 50, 0, TOY).toString());
-        assertTrue(!Scfm.plan(c, 50, 0, TOY).toString().equals(Scfm.plan(c.withSeed(4), 50, 0, TOY).toString()));
+        assertTrue(!Scfm.plan(c, 50, 0, TOY).toString().equals(Scfm.plan(c.toBuilder().seed(4).build(), 50, 0, TOY).toString()));
     }
 
     @Test
     void badKnobsAreNamed() {
         ScfmConfig c = ScfmConfig.official();
-        assertMessage("t_skip 3", () -> c.withTSkip(3));
-        assertMessage("t_skip 0", () -> c.withTSkip(0));
-        assertMessage("t_skip 64", () -> c.withTSkip(64));
-        assertMessage("teacher_ratio 1.5", () -> c.withTeacherRatio(1.5));
-        assertMessage("teacher_ratio -0.1", () -> c.withTeacherRatio(-0.1));
-        assertMessage("non_shortcut_ratio 2.0", () -> c.withNonShortcutRatio(2));
+        assertMessage("t_skip 3", () -> c.toBuilder().tSkip(3).build());
+        assertMessage("t_skip 0", () -> c.toBuilder().tSkip(0).build());
+        assertMessage("t_skip 64", () -> c.toBuilder().tSkip(64).build());
+        assertMessage("teacher_ratio 1.5", () -> c.toBuilder().teacherRatio(1.5).build());
+        assertMessage("teacher_ratio -0.1", () -> c.toBuilder().teacherRatio(-0.1).build());
+        assertMessage("non_shortcut_ratio 2.0", () -> c.toBuilder().nonShortcutRatio(2).build());
     }
 
     static void assertMessage(String fragment, org.junit.jupiter.api.function.Executable call) {

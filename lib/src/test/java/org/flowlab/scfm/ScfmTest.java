@@ -13,15 +13,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.flowlab.TestModels;
-import org.flowlab.data.ToyWorld;
+import org.flowlab.toy.ToyWorld;
 import org.flowlab.lora.Lora;
 import org.flowlab.lora.WeightSet;
-import org.flowlab.nn.DiTConfig;
-import org.flowlab.nn.NoGrad;
-import org.flowlab.nn.OwnedArrays;
-import org.flowlab.nn.ToyDiT;
+import org.flowlab.eval.Method;
+import org.flowlab.eval.Methods;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.NoGrad;
+import org.flowlab.model.OwnedArrays;
+import org.flowlab.toy.DiTConfig;
 import org.flowlab.train.AdamW;
-import org.flowlab.train.OptimizerConfig;
+import org.flowlab.train.BackgroundRun;
+import org.flowlab.train.TrainingLoop;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,23 +39,23 @@ class ScfmTest {
     @BeforeAll
     static void pregenerate() throws IOException {
         cacheDir = dir.resolve("cache");
-        try (ToyDiT teacher = TestModels.awake(TINY, 1)) {
+        try (DiffusionModel teacher = TestModels.awake(TINY, 1)) {
             List<String> prompts = ToyWorld.heldInPrompts(6, 1).stream().map(a -> a.caption()).toList();
             TeacherCache.pregenerate(teacher, prompts, 2, 100, new TeacherCache.Settings(4, 1.0, 1.0), cacheDir, p -> { });
         }
     }
 
     static ScfmConfig config() {
-        return ScfmConfig.official().withLora(4, 4).withOptimizer(OptimizerConfig.scfm().withLr(5e-3)).withSeed(3);
+        return ScfmConfig.official().toBuilder().lora(4, 4).lr(5e-3).seed(3).build();
     }
 
     /** Velocity of one sample under the current LoRA choice. */
-    static float[] velocity(ToyDiT model, float[] x, double sigma, String prompt) {
-        try (NoGrad ng = NoGrad.enter(); NDManager m = model.manager().newSubManager()) {
-            long[] s = model.imageShape();
+    static float[] velocity(DiffusionModel model, float[] x, double sigma, String prompt) {
+        try (NoGrad ng = NoGrad.enter(); NDManager m = model.transformer().manager().newSubManager()) {
+            long[] s = model.latentShape();
             NDArray xs = OwnedArrays.create(m, x, new Shape(1, s[0], s[1], s[2]));
-            return model.velocity(xs, OwnedArrays.create(m, new float[] {(float) sigma}), model.condition(List.of(prompt), m))
-                    .toFloatArray();
+            return model.transformer().velocity(xs, OwnedArrays.create(m, new float[] {(float) sigma}),
+                    model.encode(List.of(prompt), m)).toFloatArray();
         }
     }
 
@@ -61,10 +64,11 @@ class ScfmTest {
         TeacherCache cache = TeacherCache.open(cacheDir);
         assertEquals(12, cache.size());
         assertEquals(3 * 16 * 16, cache.endpoint(0).length);
+        assertArrayEquals(new long[] {3, 16, 16}, cache.latentShape());
         assertEquals(100, cache.entries().get(0).seed());
         assertEquals(64, cache.entries().get(0).sha256().length());
         // resumable: running pre-generation again regenerates nothing and changes nothing
-        try (ToyDiT teacher = TestModels.awake(TINY, 1)) {
+        try (DiffusionModel teacher = TestModels.awake(TINY, 1)) {
             long before = Files.getLastModifiedTime(cacheDir.resolve(cache.entries().get(3).file())).toMillis();
             List<String> prompts = ToyWorld.heldInPrompts(6, 1).stream().map(a -> a.caption()).toList();
             TeacherCache again = TeacherCache.pregenerate(teacher, prompts, 2, 100, new TeacherCache.Settings(4, 1.0, 1.0),
@@ -76,14 +80,14 @@ class ScfmTest {
 
     @Test
     void stepTraceAlgebraAndGuides() throws IOException {
-        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir),
-                config().withNonShortcutRatio(0.25))) {
+        try (DiffusionModel model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir),
+                config().toBuilder().nonShortcutRatio(0.25).build())) {
             for (int i = 0; i < 4; i++) {
                 scfm.step(); // the EMAs move off zero and apart
             }
-            Lora lora = Lora.of(model);
-            try (WeightSet fastBefore = copy(scfm.fastEma().weights(), scfm); WeightSet slowBefore = copy(scfm.slowEma().weights(), scfm)) {
-                StepTrace t = scfm.step(true);
+            Lora lora = Lora.of(model.transformer());
+            try (WeightSet fastBefore = copy(scfm.fastEma().weights(), scfm); WeightSet slowBefore = copy(scfm.slowEma().weights(), scfm);
+                 StepTrace t = scfm.traceStep(); Lora.Scope own = lora.useAdapter(Scfm.STUDENT)) {
                 assertTrue(fastBefore.distance(slowBefore) > 0, "fast and slow EMA differ");
                 int b = t.batchSize();
                 int teachers = 0;
@@ -144,7 +148,7 @@ class ScfmTest {
 
     @Test
     void emasStartAtZeroAndFollowTheStudent() throws IOException {
-        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
+        try (DiffusionModel model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
             assertEquals(0, scfm.fastEma().weights().norm(), 0);
             assertEquals(0, scfm.slowEma().weights().norm(), 0);
             scfm.step();
@@ -157,14 +161,15 @@ class ScfmTest {
 
     @Test
     void knobChangesTakeEffectNextStepAndAreLogged() throws Exception {
-        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
+        try (DiffusionModel model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
             scfm.step();
             scfm.setTeacherRatio(1.0);
             scfm.setTSkip(4);
             assertEquals(0.4, scfm.config().teacherRatio(), "not before the next step");
-            StepTrace t = scfm.step();
-            assertEquals(1.0, scfm.config().teacherRatio());
-            assertTrue(t.draws().stream().allMatch(d -> d.kind() == Draw.Kind.TEACHER && d.j() % 4 == 0));
+            try (StepTrace t = scfm.traceStep()) {
+                assertEquals(1.0, scfm.config().teacherRatio());
+                assertTrue(t.draws().stream().allMatch(d -> d.kind() == Draw.Kind.TEACHER && d.j() % 4 == 0));
+            }
             var changes = scfm.changes();
             assertEquals(2, changes.rowCount());
             assertEquals(1L, changes.longColumn("step").get(0));
@@ -174,12 +179,17 @@ class ScfmTest {
             assertThrows(IllegalArgumentException.class, () -> scfm.setTSkip(64));
 
             // a background run: pause, change a knob, resume, stop; the log records which step saw which value
-            ScfmRun run = ScfmRun.start(scfm, 1000, p -> { }, 0, null, 0);
-            Thread.sleep(200);
+            BackgroundRun<Scfm> run = scfm.start(1000, p -> { }, 0, TrainingLoop.Checkpoints.NONE);
+            while (scfm.logRows().size() < 2) {
+                Thread.sleep(20);
+            }
             run.pause();
             scfm.setTeacherRatio(0.0);
+            int before = scfm.logRows().size();
             run.resume();
-            Thread.sleep(200);
+            while (scfm.logRows().size() < before + 2) {
+                Thread.sleep(20);
+            }
             run.stop();
             assertTrue(!run.isRunning());
             assertTrue(run.error() instanceof org.flowlab.progress.Interruption.RunInterruptedException, String.valueOf(run.error()));
@@ -193,40 +203,121 @@ class ScfmTest {
         }
     }
 
+    /** Every value a run's outcome is made of: the student, both EMAs (each entry), in order. */
+    static List<float[]> weights(Scfm scfm) {
+        List<float[]> out = new java.util.ArrayList<>();
+        for (var p : scfm.student().parameters().all()) {
+            out.add(p.array().toFloatArray());
+            out.add(scfm.fastEma().weights().get(p.name()).toFloatArray());
+            out.add(scfm.slowEma().weights().get(p.name()).toFloatArray());
+        }
+        return out;
+    }
+
+    static void assertSameWeights(List<float[]> expected, List<float[]> actual, String what) {
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i), actual.get(i), 0f, what + " (array " + i + ")");
+        }
+    }
+
     @Test
-    void checkpointResumeContinuesBitIdentically() throws IOException {
+    void resumeGivesBitIdenticalLoraAndBothEmas() throws IOException {
         Path ckpt = dir.resolve("scfm.ckpt");
-        float[] straight;
-        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
-            for (int i = 0; i < 4; i++) {
-                scfm.step();
-            }
-            straight = scfm.slowEma().weights().get(scfm.student().modules().get(0) + ".lora_B.weight").toFloatArray();
+        ScfmConfig c = config().toBuilder().emaRestartEvery(3).build(); // a restart falls after the resume point
+        List<float[]> straight;
+        try (DiffusionModel model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), c)) {
+            scfm.train(5, p -> { }, 0, TrainingLoop.Checkpoints.NONE);
+            straight = weights(scfm);
         }
-        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
-            scfm.step();
-            scfm.step();
-            scfm.save(ckpt);
+        try (DiffusionModel model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), c)) {
+            scfm.setTeacherRatio(0.6); // a knob turned before the checkpoint travels with it (as JSON)
+            scfm.train(2, p -> { }, 0, new TrainingLoop.Checkpoints(ckpt, 0));
         }
-        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
+        try (DiffusionModel model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), c)) {
             scfm.resume(ckpt);
             assertEquals(2, scfm.stepsDone());
-            scfm.step();
-            scfm.step();
-            assertArrayEquals(straight, scfm.slowEma().weights().get(scfm.student().modules().get(0) + ".lora_B.weight")
-                    .toFloatArray(), 0f);
+            assertEquals(0.6, scfm.config().teacherRatio(), 0, "knob restored");
+            scfm.setTeacherRatio(c.teacherRatio());
+            scfm.train(5, p -> { }, 0, TrainingLoop.Checkpoints.NONE);
+            List<float[]> resumed = weights(scfm);
+            assertTrue(resumed.stream().anyMatch(a -> java.util.Arrays.stream(toDoubles(a)).anyMatch(v -> v != 0)));
+            // the straight run had teacher_ratio 0.4 throughout; the resumed one 0.6 for two steps: compare with that
+            try (DiffusionModel m2 = TestModels.awake(TINY, 2); Scfm ref = new Scfm(m2, TeacherCache.open(cacheDir), c)) {
+                ref.setTeacherRatio(0.6);
+                ref.train(2, p -> { }, 0, TrainingLoop.Checkpoints.NONE);
+                ref.setTeacherRatio(c.teacherRatio());
+                ref.train(5, p -> { }, 0, TrainingLoop.Checkpoints.NONE);
+                assertSameWeights(weights(ref), resumed, "stopped at 2 and resumed = uninterrupted");
+            }
+        }
+        // and without any knob change: resumed = straight
+        try (DiffusionModel model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), c)) {
+            scfm.train(2, p -> { }, 0, new TrainingLoop.Checkpoints(ckpt, 0));
+        }
+        try (DiffusionModel model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), c)) {
+            scfm.resume(ckpt);
+            scfm.train(5, p -> { }, 0, TrainingLoop.Checkpoints.NONE);
+            assertSameWeights(straight, weights(scfm), "stopped at 2 and resumed = uninterrupted");
+        }
+    }
+
+    static double[] toDoubles(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    @Test
+    void samplingBesideABackgroundRunLeavesItsResultsAlone() throws Exception {
+        List<float[]> alone;
+        try (DiffusionModel model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
+            scfm.start(6, p -> { }, 0, TrainingLoop.Checkpoints.NONE).await();
+            alone = weights(scfm);
+        }
+        try (DiffusionModel model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
+            // a notebook samples the student at another LoRA scale, and the base, while the run trains
+            Method student = Methods.scfm(model, 3, 3.0, 1.7);
+            Method base = Methods.teacher(model, 4);
+            BackgroundRun<Scfm> run = scfm.start(6, p -> { }, 0, TrainingLoop.Checkpoints.NONE);
+            int samples = 0;
+            while (run.isRunning() || samples < 2) {
+                try (NDManager m = model.transformer().manager().newSubManager()) {
+                    student.generate(List.of("a red circle", "a blue square"), new long[] {samples, 1}, m).toFloatArray();
+                    base.generate(List.of("a red circle"), new long[] {samples}, m).toFloatArray();
+                }
+                samples++;
+            }
+            run.await();
+            assertTrue(samples >= 2, "sampled while training");
+            assertEquals(1.0, Lora.of(model.transformer()).scale(), 0, "the model-wide scale was never touched");
+            assertSameWeights(alone, weights(scfm), "a run with sampling beside it = a run without");
+        }
+    }
+
+    @Test
+    void aCacheOfAnotherLatentShapeIsRefused() throws IOException {
+        DiTConfig other = new DiTConfig(3, 8, 4, 16, 1, 2, 2, 8, 1, 2, 16, false);
+        TeacherCache cache = TeacherCache.open(cacheDir);
+        try (DiffusionModel model = TestModels.awake(other, 2)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Scfm(model, cache, config()));
+            assertTrue(e.getMessage().contains("3x16x16") && e.getMessage().contains("3x8x8"), e.getMessage());
         }
     }
 
     @Test
     void nanLossStopsTheRunAndKeepsTheLastCheckpoint() throws IOException {
         Path ckpt = dir.resolve("nan.ckpt");
-        try (ToyDiT model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
-            scfm.train(2, p -> { }, 0, ckpt, 1);
+        try (DiffusionModel model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config())) {
+            scfm.train(2, p -> { }, 0, new TrainingLoop.Checkpoints(ckpt, 1));
             byte[] good = Files.readAllBytes(ckpt);
             // poison the model: every forward now returns NaN
-            model.parameters().get("proj_out.bias").copyFrom(model.manager().full(new Shape(3 * 8 * 8), Float.NaN));
-            AdamW.NonFiniteException e = assertThrows(AdamW.NonFiniteException.class, () -> scfm.train(5, p -> { }, 0, ckpt, 1));
+            model.transformer().parameters().get("proj_out.bias").copyFrom(
+                    model.transformer().manager().full(new Shape(3 * 8 * 8), Float.NaN));
+            AdamW.NonFiniteException e = assertThrows(AdamW.NonFiniteException.class,
+                    () -> scfm.train(5, p -> { }, 0, new TrainingLoop.Checkpoints(ckpt, 1)));
             assertTrue(e.getMessage().contains("step 2"), e.getMessage());
             assertArrayEquals(good, Files.readAllBytes(ckpt), "the last good checkpoint is untouched");
             assertEquals(2, scfm.stepsDone());

@@ -23,10 +23,11 @@ import org.flowlab.lora.Lora;
 import org.flowlab.lora.LoraAdapter;
 import org.flowlab.lora.LoraConfig;
 import org.flowlab.lora.TargetSelector;
-import org.flowlab.nn.DiTConfig;
-import org.flowlab.nn.Engines;
-import org.flowlab.nn.Parameter;
-import org.flowlab.nn.ToyDiT;
+import org.flowlab.toy.DiTConfig;
+import org.flowlab.model.Engines;
+import org.flowlab.model.Parameter;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.toy.ToyModel;
 import org.flowlab.progress.Interruption;
 import org.flowlab.schedule.CustomTimesteps;
 import org.flowlab.schedule.LossWeighting;
@@ -60,14 +61,21 @@ class FlowMatchingTrainerTest {
     }
 
     static FlowMatchingTrainer.Config config(TimestepSampler sampler) {
-        return new FlowMatchingTrainer.Config(4, 42, sampler, LossWeighting.NONE, 0.1,
-                new OptimizerConfig(1e-3, 0.9, 0.999, 0.01, 1e-8, 1.0, 5, true, 0.1));
+        return FlowMatchingTrainer.Config.builder().batchSize(4).seed(42).sampler(sampler).weighting(LossWeighting.NONE)
+                .captionDropout(0.1).optimizer(new OptimizerConfig(1e-3, 0.9, 0.999, 0.01, 1e-8, 1.0, 5, true, 0.1)).build();
+    }
+
+    /** Every parameter of both components, as teacher pre-training trains them. */
+    static List<Parameter> all(DiffusionModel model) {
+        List<Parameter> all = new ArrayList<>(model.textEncoder().parameters().all());
+        all.addAll(model.transformer().parameters().all());
+        return all;
     }
 
     @Test
     void lossFallsOnAFixedDataset() {
-        try (ToyDiT model = new ToyDiT(DiTConfig.tiny(), Device.cpu(), 1);
-             FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(model.parameters().all()), fixedData(),
+        try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1);
+             FlowMatchingTrainer t = new FlowMatchingTrainer(model, all(model), fixedData(),
                      config(new TimestepSampler.Uniform()))) {
             List<FlowMatchingTrainer.StepResult> r = t.train(300, p -> { });
             double first = r.subList(0, 30).stream().mapToDouble(FlowMatchingTrainer.StepResult::loss).average().orElseThrow();
@@ -84,49 +92,49 @@ class FlowMatchingTrainerTest {
         CustomTimesteps list = CustomTimesteps.parse("900, 600, 300", CustomTimesteps.DrawMode.ROUND_ROBIN);
         float[] straight;
         List<Double> straightLosses = new ArrayList<>();
-        try (ToyDiT model = new ToyDiT(DiTConfig.tiny(), Device.cpu(), 1);
-             FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(model.parameters().all()), fixedData(),
+        try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1);
+             FlowMatchingTrainer t = new FlowMatchingTrainer(model, all(model), fixedData(),
                      config(list))) {
             t.train(6, p -> { }).forEach(r -> straightLosses.add(r.loss()));
-            straight = model.parameters().get("blocks.0.attn.to_q.weight").array().toFloatArray();
+            straight = model.transformer().parameters().get("transformer_blocks.0.attn.to_q.weight").array().toFloatArray();
         }
         Path ckpt = dir.resolve("ckpt.safetensors");
         List<Double> resumedLosses = new ArrayList<>();
-        try (ToyDiT model = new ToyDiT(DiTConfig.tiny(), Device.cpu(), 1);
-             FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(model.parameters().all()), fixedData(),
+        try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1);
+             FlowMatchingTrainer t = new FlowMatchingTrainer(model, all(model), fixedData(),
                      config(CustomTimesteps.parse("900, 600, 300", CustomTimesteps.DrawMode.ROUND_ROBIN)))) {
             t.train(3, p -> { }).forEach(r -> resumedLosses.add(r.loss()));
             t.save(ckpt);
         }
-        try (ToyDiT model = new ToyDiT(DiTConfig.tiny(), Device.cpu(), 99); // other init: the checkpoint must win
-             FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(model.parameters().all()), fixedData(),
+        try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 99); // other init: the checkpoint must win
+             FlowMatchingTrainer t = new FlowMatchingTrainer(model, all(model), fixedData(),
                      config(CustomTimesteps.parse("900, 600, 300", CustomTimesteps.DrawMode.ROUND_ROBIN)))) {
             t.resume(ckpt);
             assertEquals(3, t.step());
             t.train(6, p -> { }).forEach(r -> resumedLosses.add(r.loss()));
-            assertArrayEquals(straight, model.parameters().get("blocks.0.attn.to_q.weight").array().toFloatArray(), 0f);
+            assertArrayEquals(straight, model.transformer().parameters().get("transformer_blocks.0.attn.to_q.weight").array().toFloatArray(), 0f);
         }
         assertEquals(straightLosses, resumedLosses);
     }
 
     @Test
     void loraTrainingTouchesOnlyTheAdapter() {
-        try (ToyDiT model = new ToyDiT(DiTConfig.tiny(), Device.cpu(), 1)) {
-            LoraAdapter a = Lora.of(model).add(new LoraConfig("slow", 2, 8, TargetSelector.all()), 3);
-            float[] base = model.parameters().get("blocks.0.ff.fc1.weight").array().toFloatArray();
+        try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1)) {
+            LoraAdapter a = Lora.of(model.transformer()).add(new LoraConfig("slow", 2, 8, TargetSelector.all()), 3);
+            float[] base = model.transformer().parameters().get("transformer_blocks.0.ff.net.0.proj.weight").array().toFloatArray();
             try (FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(a.parameters().all()), fixedData(),
                     config(new TimestepSampler.Uniform()))) {
                 t.train(5, p -> { });
             }
-            assertArrayEquals(base, model.parameters().get("blocks.0.ff.fc1.weight").array().toFloatArray(), 0f);
+            assertArrayEquals(base, model.transformer().parameters().get("transformer_blocks.0.ff.net.0.proj.weight").array().toFloatArray(), 0f);
             assertTrue(a.pair("proj_out").b().array().abs().sum().getFloat() > 0, "B has moved off zero");
         }
     }
 
     @Test
     void interruptStopsAtAStepBoundary() {
-        try (ToyDiT model = new ToyDiT(DiTConfig.tiny(), Device.cpu(), 1);
-             FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(model.parameters().all()), fixedData(),
+        try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1);
+             FlowMatchingTrainer t = new FlowMatchingTrainer(model, all(model), fixedData(),
                      config(new TimestepSampler.Uniform()))) {
             AtomicReference<float[]> afterStep = new AtomicReference<>();
             AtomicBoolean finishedCalled = new AtomicBoolean();
@@ -135,7 +143,7 @@ class FlowMatchingTrainerTest {
                         @Override
                         public void onProgress(org.flowlab.progress.Progress p) {
                             if (p.step() == 4) {
-                                afterStep.set(model.parameters().get("proj_out.weight").array().toFloatArray());
+                                afterStep.set(model.transformer().parameters().get("proj_out.weight").array().toFloatArray());
                                 Thread.currentThread().interrupt(); // what the kernel's interrupt does
                             }
                         }
@@ -147,7 +155,7 @@ class FlowMatchingTrainerTest {
                     }));
             assertTrue(e.getMessage().contains("step 4"), e.getMessage());
             assertEquals(4, t.step());
-            assertArrayEquals(afterStep.get(), model.parameters().get("proj_out.weight").array().toFloatArray(), 0f);
+            assertArrayEquals(afterStep.get(), model.transformer().parameters().get("proj_out.weight").array().toFloatArray(), 0f);
             assertTrue(finishedCalled.get());
             assertFalse(Thread.currentThread().isInterrupted(), "the flag was consumed");
             t.train(6, p -> { }); // and training goes on afterwards
@@ -161,14 +169,14 @@ class FlowMatchingTrainerTest {
             TrainingBatch ok = fixedData().batch(step, size, rng, m);
             return step == 2 ? new TrainingBatch(ok.x0().mul(Float.NaN), ok.prompts()) : ok;
         };
-        try (ToyDiT model = new ToyDiT(DiTConfig.tiny(), Device.cpu(), 1);
-             FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(model.parameters().all()), poisoned,
+        try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1);
+             FlowMatchingTrainer t = new FlowMatchingTrainer(model, all(model), poisoned,
                      config(new TimestepSampler.Uniform()))) {
             t.train(2, p -> { });
-            float[] good = model.parameters().get("blocks.0.attn.to_v.weight").array().toFloatArray();
+            float[] good = model.transformer().parameters().get("transformer_blocks.0.attn.to_v.weight").array().toFloatArray();
             AdamW.NonFiniteException e = assertThrows(AdamW.NonFiniteException.class, () -> t.train(5, p -> { }));
             assertTrue(e.getMessage().contains("step 2"), e.getMessage());
-            assertArrayEquals(good, model.parameters().get("blocks.0.attn.to_v.weight").array().toFloatArray(), 0f);
+            assertArrayEquals(good, model.transformer().parameters().get("transformer_blocks.0.attn.to_v.weight").array().toFloatArray(), 0f);
             assertEquals(2, t.step());
             assertEquals(2, t.optimizer().steps());
         }
@@ -179,8 +187,8 @@ class FlowMatchingTrainerTest {
         AtomicReference<Boolean> gradModeAfter = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread worker = new Thread(() -> {
-            try (ToyDiT model = new ToyDiT(DiTConfig.tiny(), Device.cpu(), 1);
-                 FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(model.parameters().all()), fixedData(),
+            try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1);
+                 FlowMatchingTrainer t = new FlowMatchingTrainer(model, all(model), fixedData(),
                          config(new TimestepSampler.Uniform()))) {
                 t.train(2, p -> { });
                 gradModeAfter.set(JniUtils.isGradMode());
@@ -197,16 +205,16 @@ class FlowMatchingTrainerTest {
     @Test
     void checkpointForAnotherRunIsRefused() throws IOException {
         Path ckpt = dir.resolve("lora.safetensors");
-        try (ToyDiT model = new ToyDiT(DiTConfig.tiny(), Device.cpu(), 1)) {
-            LoraAdapter a = Lora.of(model).add(new LoraConfig("x", 2, 2, TargetSelector.all()), 3);
+        try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1)) {
+            LoraAdapter a = Lora.of(model.transformer()).add(new LoraConfig("x", 2, 2, TargetSelector.all()), 3);
             try (FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(a.parameters().all()), fixedData(),
                     config(new TimestepSampler.Uniform()))) {
                 t.train(1, p -> { });
                 t.save(ckpt);
             }
         }
-        try (ToyDiT model = new ToyDiT(DiTConfig.tiny(), Device.cpu(), 1);
-             FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(model.parameters().all()), fixedData(),
+        try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1);
+             FlowMatchingTrainer t = new FlowMatchingTrainer(model, all(model), fixedData(),
                      config(new TimestepSampler.Uniform()))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.resume(ckpt));
             assertTrue(e.getMessage().contains("does not fit this run"), e.getMessage());
@@ -266,8 +274,8 @@ class FlowMatchingTrainerTest {
      */
     @Test
     void memoryStaysFlatOver2000Steps() throws IOException {
-        try (ToyDiT model = new ToyDiT(DiTConfig.tiny(), Device.cpu(), 1);
-             FlowMatchingTrainer t = new FlowMatchingTrainer(model, List.copyOf(model.parameters().all()), fixedData(),
+        try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1);
+             FlowMatchingTrainer t = new FlowMatchingTrainer(model, all(model), fixedData(),
                      config(new TimestepSampler.Uniform()))) {
             NDManager system = Engines.get().newBaseManager().getParentManager();
             t.train(200, p -> { });

@@ -1,0 +1,75 @@
+package org.flowlab.toy;
+
+import com.google.gson.Gson;
+
+/**
+ * The shape of a toy DiT. Presets are tiny named factories; {@link #toy()} is the shipped teacher's.
+ *
+ * @param channels image (latent) channels; 3 for the toy RGB world
+ * @param imageSize square side in pixels
+ * @param patch patch side; 4 on 32x32 gives 64 tokens, the sweet spot on a laptop CPU (DJL-NOTES)
+ * @param width model width D
+ * @param depth number of transformer blocks
+ * @param heads attention heads; must divide width
+ * @param mlpRatio MLP hidden width = mlpRatio * width
+ * @param textWidth text-encoder width E
+ * @param textDepth text-encoder layers
+ * @param textHeads text-encoder heads
+ * @param textLength caption tokens L, {@code <bos>} and padding included
+ * @param guidanceEmbed whether the model takes a Flux-style guidance value as input
+ */
+public record DiTConfig(int channels, int imageSize, int patch, int width, int depth, int heads, int mlpRatio,
+                        int textWidth, int textDepth, int textHeads, int textLength, boolean guidanceEmbed) {
+
+    public DiTConfig {
+        require(channels > 0, "channels " + channels + " must be positive");
+        require(patch > 0 && imageSize % patch == 0,
+                "patch " + patch + " does not divide the image size " + imageSize + "; use a divisor such as 2 or 4");
+        require(width > 0 && heads > 0 && width % heads == 0,
+                "heads " + heads + " do not divide width " + width);
+        require(width % 4 == 0, "width " + width + " must be a multiple of 4 (2-D sin-cos position embedding)");
+        require(textWidth > 0 && textHeads > 0 && textWidth % textHeads == 0,
+                "text heads " + textHeads + " do not divide text width " + textWidth);
+        require(depth >= 1 && textDepth >= 0 && mlpRatio >= 1, "depth " + depth + ", text depth " + textDepth
+                + ", mlp ratio " + mlpRatio + ": use depth >= 1, text depth >= 0, mlp ratio >= 1");
+        require(textLength >= 2, "text length " + textLength + " must be at least 2");
+    }
+
+    /** The shipped toy teacher: 32x32 RGB, patch 4 (64 tokens), width 128, 4 blocks, 4 heads. */
+    public static DiTConfig toy() {
+        return new DiTConfig(3, 32, 4, 128, 4, 4, 4, 64, 2, 4, 16, false);
+    }
+
+    /** A few thousand parameters for unit tests. */
+    public static DiTConfig tiny() {
+        return new DiTConfig(3, 8, 4, 16, 1, 2, 2, 8, 1, 2, 8, false);
+    }
+
+    public DiTConfig withGuidanceEmbed(boolean on) {
+        return new DiTConfig(channels, imageSize, patch, width, depth, heads, mlpRatio, textWidth, textDepth,
+                textHeads, textLength, on);
+    }
+
+    public DiTConfig withSize(int newWidth, int newDepth, int newHeads) {
+        return new DiTConfig(channels, imageSize, patch, newWidth, newDepth, newHeads, mlpRatio, textWidth,
+                textDepth, textHeads, textLength, guidanceEmbed);
+    }
+
+    public int tokens() {
+        return (imageSize / patch) * (imageSize / patch);
+    }
+
+    public String toJson() {
+        return new Gson().toJson(this);
+    }
+
+    public static DiTConfig fromJson(String json) {
+        return new Gson().fromJson(json, DiTConfig.class);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

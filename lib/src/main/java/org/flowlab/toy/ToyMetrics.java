@@ -1,0 +1,116 @@
+package org.flowlab.toy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.flowlab.eval.Evaluation;
+import org.flowlab.eval.FrechetDistance;
+import org.flowlab.eval.PromptMetrics;
+import org.flowlab.model.OwnedArrays;
+import org.flowlab.model.Shapes;
+
+/**
+ * The toy world's metrics for {@link Evaluation}: prompt adherence (the fraction of the caption's attributes the
+ * shipped classifier reads back, the CLIP-score analogue) and the Frechet distance of classifier features to real
+ * renders of the same prompts (the FID analogue), on held-in and held-out prompt sets.
+ */
+public final class ToyMetrics implements PromptMetrics {
+    public static final String ADHERENCE = "adherence";
+    public static final String FRECHET = "frechet";
+
+    private final AttributeClassifier classifier;
+    private final int realPerPrompt;
+    private final Map<String, double[][]> realFeatures = new LinkedHashMap<>();
+
+    /** @param realPerPrompt real renders per prompt for the Frechet distance */
+    public ToyMetrics(AttributeClassifier classifier, int realPerPrompt) {
+        this.classifier = classifier;
+        this.realPerPrompt = realPerPrompt;
+    }
+
+    public ToyMetrics(AttributeClassifier classifier) {
+        this(classifier, Evaluation.Settings.standard().realPerPrompt());
+    }
+
+    @Override
+    public Map<String, List<String>> promptSets(Evaluation.Settings s) {
+        Map<String, List<String>> sets = new LinkedHashMap<>();
+        sets.put("held-in", captions(ToyWorld.heldInPrompts(s.promptsPerSet(), s.promptSeed())));
+        sets.put("held-out", captions(ToyWorld.heldOutPrompts(Math.min(s.promptsPerSet(), ToyShapes.heldOut().size()),
+                s.promptSeed())));
+        return sets;
+    }
+
+    private static List<String> captions(List<ShapeAttributes> attributes) {
+        return attributes.stream().map(ShapeAttributes::caption).toList();
+    }
+
+    @Override
+    public String setOf(String prompt) {
+        return !Captions.isValid(prompt) ? "other" : ToyShapes.isHeldOut(Captions.parse(prompt)) ? "held-out" : "held-in";
+    }
+
+    @Override
+    public List<String> names() {
+        return List.of(ADHERENCE, FRECHET);
+    }
+
+    @Override
+    public Map<String, Double> score(String set, List<String> prompts, float[][] images, long[] shape) {
+        List<ShapeAttributes> truth = prompts.stream().map(Captions::parse).toList();
+        double[][] real = realFeatures.computeIfAbsent(set + "/" + prompts.hashCode(),
+                k -> realFeatures(truth.stream().distinct().toList()));
+        try (NDManager m = classifier.manager().newSubManager()) {
+            NDArray batch = stack(images, shape, m);
+            Map<String, Double> out = new LinkedHashMap<>();
+            out.put(ADHERENCE, adherence(classifier.predict(batch), truth));
+            out.put(FRECHET, FrechetDistance.between(classifier.featureRows(batch), real));
+            return out;
+        }
+    }
+
+    /** Fraction of the prompted attributes the classifier reads back, averaged over images. */
+    static double adherence(int[][] predicted, List<ShapeAttributes> truth) {
+        double sum = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            int[] t = truth.get(i).labels();
+            int hits = 0;
+            for (int k = 0; k < t.length; k++) {
+                hits += predicted[i][k] == t[k] ? 1 : 0;
+            }
+            sum += hits / (double) t.length;
+        }
+        return sum / predicted.length;
+    }
+
+    private double[][] realFeatures(List<ShapeAttributes> prompts) {
+        List<ToyShapes.Sample> real = new ArrayList<>();
+        for (ShapeAttributes a : prompts) {
+            for (int k = 0; k < realPerPrompt; k++) {
+                real.add(ToyShapes.render(a, 1_000_000 + k));
+            }
+        }
+        try (NDManager m = classifier.manager().newSubManager()) {
+            return classifier.featureRows(ToyShapes.batch(real, m));
+        }
+    }
+
+    /** Frechet distance of these images' features to real renders of the prompts. */
+    public double frechetToReal(float[][] images, long[] shape, List<ShapeAttributes> prompts) {
+        try (NDManager m = classifier.manager().newSubManager()) {
+            return FrechetDistance.between(classifier.featureRows(stack(images, shape, m)), realFeatures(prompts));
+        }
+    }
+
+    private static NDArray stack(float[][] images, long[] shape, NDManager m) {
+        int per = Shapes.size(shape);
+        float[] flat = new float[images.length * per];
+        for (int i = 0; i < images.length; i++) {
+            System.arraycopy(images[i], 0, flat, i * per, per);
+        }
+        return OwnedArrays.create(m, flat, new ai.djl.ndarray.types.Shape(Shapes.batched(images.length, shape)));
+    }
+}

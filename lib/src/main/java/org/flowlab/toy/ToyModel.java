@@ -1,0 +1,66 @@
+package org.flowlab.toy;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import java.util.Map;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.model.Engines;
+import org.flowlab.model.LatentCodec;
+import org.flowlab.model.ModuleBuilder;
+import org.flowlab.schedule.ScheduleFamily;
+
+/**
+ * The toy world's text-to-image model as a {@link DiffusionModel}: {@link ToyTextEncoder} + {@link ToyDiT} on
+ * pixels (an identity codec), sampled on the shifted SCFM grid ({@link ToyWorld#schedule}).
+ */
+public final class ToyModel {
+    public static final String NAME = "toy";
+
+    private ToyModel() {
+    }
+
+    /** A freshly initialised model on {@code device}, weights fixed by {@code seed}. */
+    public static DiffusionModel create(DiTConfig config, Device device, long seed) {
+        return create(config, new Tokenizer(Tokenizer.DEFAULT_WORDS, config.textLength()), device, seed, Map.of());
+    }
+
+    /**
+     * The text encoder's parameters are drawn first and the transformer's after them from one stream, so a seed gives
+     * the weights it gave when both lived in one network.
+     */
+    public static DiffusionModel create(DiTConfig config, Tokenizer tokenizer, Device device, long seed,
+                                        Map<String, String> metadata) {
+        NDManager textManager = Engines.get().newBaseManager(device);
+        NDManager transformerManager = Engines.get().newBaseManager(device);
+        ModuleBuilder mb = new ModuleBuilder(textManager, seed);
+        ToyTextEncoder encoder = new ToyTextEncoder(config, tokenizer, mb, textManager);
+        ToyDiT transformer = new ToyDiT(config, mb.next(transformerManager), transformerManager);
+        return new DiffusionModel(NAME, transformer, encoder,
+                LatentCodec.identity(config.channels(), config.imageSize(), config.imageSize()),
+                ScheduleFamily.SHIFTED_GRID, defaults(config), metadata);
+    }
+
+    /** 32 reference steps, shift 1, no CFG; a guidance-embedded toy samples at guidance 1. */
+    public static DiffusionModel.Defaults defaults(DiTConfig config) {
+        return new DiffusionModel.Defaults(ToyWorld.REFERENCE_STEPS, ToyWorld.DEFAULT_SHIFT, 1.0,
+                config.guidanceEmbed() ? 1.0 : Double.NaN);
+    }
+
+    /** The toy transformer of a toy model; a clear error for any other model. */
+    public static ToyDiT transformer(DiffusionModel model) {
+        if (model.transformer() instanceof ToyDiT t) {
+            return t;
+        }
+        throw new IllegalArgumentException(model.name() + " is not a toy model (its transformer is "
+                + model.transformer().getClass().getSimpleName() + ")");
+    }
+
+    /** The toy text encoder of a toy model. */
+    public static ToyTextEncoder textEncoder(DiffusionModel model) {
+        if (model.textEncoder() instanceof ToyTextEncoder t) {
+            return t;
+        }
+        throw new IllegalArgumentException(model.name() + " is not a toy model (its text encoder is "
+                + model.textEncoder().getClass().getSimpleName() + ")");
+    }
+}
