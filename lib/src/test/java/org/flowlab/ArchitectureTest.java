@@ -33,6 +33,12 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAPackage("org.flowlab.toy..").check(LIB);
     }
 
+    @Test
+    void nothingButTheDiffusersPackageKnowsItsModels() {
+        noClasses().that().resideOutsideOfPackage("org.flowlab.diffusers..")
+                .should().dependOnClassesThat().resideInAPackage("org.flowlab.diffusers..").check(LIB);
+    }
+
     /** The interfaces sit at the bottom: they know schedules and the engine, nothing that uses them. */
     @Test
     void modelIsTheBottomLayer() {

@@ -1,5 +1,6 @@
 package org.flowlab.model;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
@@ -7,12 +8,21 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Creates a network's parameters with dotted names, initialised from one seed in plain Java (so the same seed
- * gives the same weights on every machine and device).
+ * Creates a network's parameters with dotted names: initialised from one seed in plain Java (so the same seed gives
+ * the same weights on every machine and device), or read from a checkpoint ({@link Weights}) by the same code that
+ * declares them, so a model class is written once for both.
  */
 public final class ModuleBuilder {
+    /** Where parameters come from instead of an initialiser: a checkpoint, by state_dict name. */
+    @FunctionalInterface
+    public interface Weights {
+        /** The tensor {@code name}, which must have {@code shape}; the error names the key and both shapes. */
+        NDArray load(String name, Shape shape, NDManager manager);
+    }
+
     private final NDManager manager;
     private final SplittableRandom rng;
+    private final Weights weights;
     private final NamedParameters parameters = new NamedParameters();
     private final Map<String, LinearLayer> linears = new LinkedHashMap<>();
 
@@ -23,6 +33,14 @@ public final class ModuleBuilder {
     private ModuleBuilder(NDManager manager, SplittableRandom rng) {
         this.manager = manager;
         this.rng = rng;
+        this.weights = null;
+    }
+
+    /** A builder that reads every parameter from {@code weights} (initialisers are ignored). */
+    public ModuleBuilder(NDManager manager, Weights weights) {
+        this.manager = manager;
+        this.rng = null;
+        this.weights = weights;
     }
 
     /**
@@ -30,7 +48,7 @@ public final class ModuleBuilder {
      * the components of a model built one after another get the weights one builder would have given them.
      */
     public ModuleBuilder next(NDManager nextManager) {
-        return new ModuleBuilder(nextManager, rng);
+        return weights != null ? new ModuleBuilder(nextManager, weights) : new ModuleBuilder(nextManager, rng);
     }
 
     /** How a weight starts. */
@@ -52,6 +70,9 @@ public final class ModuleBuilder {
     }
 
     public Parameter tensor(String name, Shape shape, Init init) {
+        if (weights != null) {
+            return parameters.add(new Parameter(name, weights.load(name, shape, manager)));
+        }
         int n = Math.toIntExact(shape.size());
         float[] values = new float[n];
         switch (init) {
@@ -79,6 +100,9 @@ public final class ModuleBuilder {
 
     /** A tensor filled with a constant (LayerNorm gains start at 1). */
     public Parameter constant(String name, Shape shape, float value) {
+        if (weights != null) {
+            return parameters.add(new Parameter(name, weights.load(name, shape, manager)));
+        }
         float[] values = new float[Math.toIntExact(shape.size())];
         java.util.Arrays.fill(values, value);
         return parameters.add(new Parameter(name, OwnedArrays.create(manager, values, shape)));

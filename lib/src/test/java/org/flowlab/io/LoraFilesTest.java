@@ -144,7 +144,7 @@ class LoraFilesTest {
     @Test
     void readsTheDiffusersFixtureLora() throws IOException {
         // written by diffusers' own save code (see src/test/resources/diffusers-parity/README.md): rank 4, alpha 8
-        LoraFiles.LoraFile f = LoraFiles.read(Path.of("src/test/resources/diffusers-parity/flux_lora.safetensors"));
+        LoraFiles.LoraFile f = LoraFiles.read(Path.of("src/test/resources/diffusers-parity/flux_transformer/pytorch_lora_weights.safetensors"));
         assertEquals(LoraFiles.Layout.PEFT, f.layout());
         assertEquals(4, f.rank());
         assertEquals(8.0, f.alpha(), "alpha from transformer.lora_alpha, not the alpha = r fallback");

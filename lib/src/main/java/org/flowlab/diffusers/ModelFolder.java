@@ -1,0 +1,246 @@
+package org.flowlab.diffusers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.flowlab.io.SafeTensorsFile;
+import org.flowlab.model.ModuleBuilder;
+
+/**
+ * One diffusers (or transformers) model folder: {@code config.json} plus its weights, as {@code save_pretrained}
+ * writes them: {@code diffusion_pytorch_model[.VARIANT].safetensors} (transformers: {@code model[...]}) or shards
+ * listed in {@code ...safetensors.index.json}. Tensors are read one at a time from memory-mapped files, converted to
+ * the compute dtype; the folder keeps track of which were read, so a key the model did not ask for is an error.
+ */
+public final class ModelFolder implements ModuleBuilder.Weights, AutoCloseable {
+    private static final List<String> STEMS = List.of("diffusion_pytorch_model", "model");
+
+    private final Path dir;
+    private final JsonObject config;
+    private final Map<String, SafeTensorsFile> byKey = new LinkedHashMap<>();
+    private final List<SafeTensorsFile> files = new ArrayList<>();
+    private final DataType dtype;
+    private final Set<String> read = new LinkedHashSet<>();
+
+    private ModelFolder(Path dir, JsonObject config, DataType dtype) {
+        this.dir = dir;
+        this.config = config;
+        this.dtype = dtype;
+    }
+
+    /**
+     * @param variant {@code null} for the plain weights, else e.g. {@code "fp16"} or {@code "bf16"}
+     * @param dtype what the weights become in memory: FLOAT32 or FLOAT16
+     */
+    public static ModelFolder open(Path dir, String variant, DataType dtype) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(dir + " is not a directory (a diffusers model folder holds config.json"
+                    + " and its weights)");
+        }
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
+            throw new IllegalArgumentException("compute dtype " + dtype + " is not supported; use fp32 or fp16");
+        }
+        Path cfg = dir.resolve("config.json");
+        if (!Files.isRegularFile(cfg)) {
+            throw new IllegalArgumentException(dir + " has no config.json");
+        }
+        JsonObject config;
+        try {
+            config = JsonParser.parseString(Files.readString(cfg)).getAsJsonObject();
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new IllegalArgumentException(cfg + " is not a JSON object (" + e.getMessage() + ")");
+        }
+        ModelFolder f = new ModelFolder(dir, config, dtype);
+        try {
+            f.openWeights(variant);
+        } catch (IOException | RuntimeException e) {
+            f.close();
+            throw e;
+        }
+        return f;
+    }
+
+    private void openWeights(String variant) throws IOException {
+        String suffix = (variant == null || variant.isEmpty() ? "" : "." + variant) + ".safetensors";
+        for (String stem : STEMS) {
+            Path single = dir.resolve(stem + suffix);
+            Path index = dir.resolve(stem + suffix + ".index.json");
+            if (Files.isRegularFile(single)) {
+                add(SafeTensorsFile.open(single));
+                return;
+            }
+            if (Files.isRegularFile(index)) {
+                openShards(index);
+                return;
+            }
+        }
+        throw new IllegalArgumentException(dir + " has no weights " + STEMS.get(0) + suffix + " (nor a shard index "
+                + STEMS.get(0) + suffix + ".index.json)" + (variant == null ? "" : "; is the variant '" + variant + "' right?"));
+    }
+
+    private void openShards(Path index) throws IOException {
+        JsonObject map;
+        try {
+            map = JsonParser.parseString(Files.readString(index)).getAsJsonObject().getAsJsonObject("weight_map");
+        } catch (JsonParseException | IllegalStateException | ClassCastException e) {
+            throw new IllegalArgumentException(index + " is not a shard index (" + e.getMessage() + ")");
+        }
+        if (map == null) {
+            throw new IllegalArgumentException(index + " has no weight_map");
+        }
+        Map<String, SafeTensorsFile> shards = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonElement> e : map.entrySet()) {
+            String shard = e.getValue().getAsString();
+            if (!shards.containsKey(shard)) {
+                Path p = dir.resolve(shard);
+                if (!Files.isRegularFile(p)) {
+                    throw new IllegalArgumentException(index + " names shard " + shard + " for '" + e.getKey()
+                            + "', but " + p + " is missing");
+                }
+                SafeTensorsFile opened = SafeTensorsFile.open(p);
+                files.add(opened);
+                shards.put(shard, opened);
+            }
+            SafeTensorsFile f = shards.get(shard);
+            if (!f.entries().containsKey(e.getKey())) {
+                throw new IllegalArgumentException(index + " puts '" + e.getKey() + "' in " + shard + ", which has no such tensor");
+            }
+            byKey.put(e.getKey(), f);
+        }
+    }
+
+    private void add(SafeTensorsFile f) {
+        files.add(f);
+        for (String k : f.entries().keySet()) {
+            byKey.put(k, f);
+        }
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public JsonObject config() {
+        return config;
+    }
+
+    /** {@code _class_name} of the config. */
+    public String className() {
+        JsonElement c = config.get("_class_name");
+        return c == null ? "(no _class_name)" : c.getAsString();
+    }
+
+    public DataType dtype() {
+        return dtype;
+    }
+
+    public Set<String> keys() {
+        return byKey.keySet();
+    }
+
+    public boolean has(String key) {
+        return byKey.containsKey(key);
+    }
+
+    /** A tensor's shape as the file records it. */
+    public long[] shape(String key) {
+        SafeTensorsFile f = byKey.get(key);
+        if (f == null) {
+            throw new IllegalArgumentException(dir + ": no tensor '" + key + "'");
+        }
+        return f.entries().get(key).shape().clone();
+    }
+
+    @Override
+    public NDArray load(String name, Shape shape, NDManager manager) {
+        SafeTensorsFile f = byKey.get(name);
+        if (f == null) {
+            throw new IllegalArgumentException(dir + ": the weights have no tensor '" + name + "' (config "
+                    + className() + " needs it)");
+        }
+        long[] stored = f.entries().get(name).shape();
+        if (!Arrays.equals(stored, shape.getShape())) {
+            throw new IllegalArgumentException(f.file() + ": tensor '" + name + "' is " + Arrays.toString(stored)
+                    + " but config.json makes it " + Arrays.toString(shape.getShape()));
+        }
+        try {
+            read.add(name);
+            return f.load(name, manager, dtype);
+        } catch (IOException e) {
+            throw new UncheckedIOException(f.file() + ": reading '" + name + "' failed", e);
+        }
+    }
+
+    /** Every tensor in the files was read by the model: none is left over (a config that does not fit them). */
+    public void requireAllRead() {
+        List<String> left = byKey.keySet().stream().filter(k -> !read.contains(k)).toList();
+        if (!left.isEmpty()) {
+            throw new IllegalArgumentException(dir + ": " + left.size() + " tensor(s) the model (" + className()
+                    + " as config.json describes it) has no place for, e.g. '" + left.get(0) + "'");
+        }
+    }
+
+    @Override
+    public void close() {
+        for (SafeTensorsFile f : files) {
+            try {
+                f.close();
+            } catch (IOException e) {
+                // closing a read-only channel cannot lose data
+            }
+        }
+    }
+
+    /** Config values, with the error a researcher needs when one is missing or of the wrong kind. */
+    int integer(String key) {
+        JsonElement e = config.get(key);
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new IllegalArgumentException(dir.resolve("config.json") + ": '" + key + "' must be a number, is " + e);
+        }
+        return e.getAsInt();
+    }
+
+    int integer(String key, int fallback) {
+        JsonElement e = config.get(key);
+        return e == null || e.isJsonNull() ? fallback : integer(key);
+    }
+
+    boolean bool(String key, boolean fallback) {
+        JsonElement e = config.get(key);
+        return e == null || e.isJsonNull() ? fallback : e.getAsBoolean();
+    }
+
+    int[] integers(String key) {
+        JsonElement e = config.get(key);
+        if (e == null || !e.isJsonArray()) {
+            throw new IllegalArgumentException(dir.resolve("config.json") + ": '" + key + "' must be a list, is " + e);
+        }
+        return e.getAsJsonArray().asList().stream().mapToInt(JsonElement::getAsInt).toArray();
+    }
+
+    String string(String key, String fallback) {
+        JsonElement e = config.get(key);
+        return e == null || e.isJsonNull() ? fallback : e.getAsString();
+    }
+
+    IllegalArgumentException unsupported(String key, Object value, String supported) {
+        return new IllegalArgumentException(dir.resolve("config.json") + ": " + key + " = " + value
+                + " is not supported (" + supported + ")");
+    }
+}
