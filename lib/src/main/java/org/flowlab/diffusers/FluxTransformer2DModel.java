@@ -203,6 +203,27 @@ public final class FluxTransformer2DModel implements FlowModel {
      */
     public NDArray forward(NDArray hiddenStates, NDArray encoderHiddenStates, NDArray pooled, NDArray timestep,
                            float[][] imgIds, float[][] txtIds, NDArray guidance) {
+        Stem stem = stem(hiddenStates, encoderHiddenStates, pooled, timestep, imgIds, txtIds, guidance);
+        NDArray txt = stem.txt();
+        NDArray img = stem.img();
+        for (DoubleBlock b : doubles) {
+            NDArray[] out = doubleBlock(b, img, txt, stem.siluTemb(), stem.rope());
+            txt = out[0];
+            img = out[1];
+        }
+        NDArray joint = NDArrays.concat(new NDList(txt, img), 1);                                 // (B,L+T,D)
+        for (SingleBlock b : singles) {
+            joint = singleBlock(b, joint, stem.siluTemb(), stem.rope());
+        }
+        return head(joint, stem.siluTemb(), Math.toIntExact(txt.getShape().get(1)));
+    }
+
+    /** What every block reads: the embedded streams, SiLU(temb) (B, D) and the rotary table. */
+    private record Stem(NDArray img, NDArray txt, NDArray siluTemb, NDArray[] rope) {
+    }
+
+    private Stem stem(NDArray hiddenStates, NDArray encoderHiddenStates, NDArray pooled, NDArray timestep,
+                      float[][] imgIds, float[][] txtIds, NDArray guidance) {
         if ((guidance == null) == config.guidanceEmbeds()) {
             throw new IllegalArgumentException(config.guidanceEmbeds()
                     ? "this Flux model has a guidance embedding (Flux-dev): give it a guidance value"
@@ -220,20 +241,102 @@ public final class FluxTransformer2DModel implements FlowModel {
         System.arraycopy(txtIds, 0, ids, 0, txtIds.length);
         System.arraycopy(imgIds, 0, ids, txtIds.length, imgIds.length);
         NDArray[] rope = Blocks.rotaryTable(ids, config.axesDimsRope(), 10000, m);               // (L+T, Dh) each
-        NDArray siluTemb = Blocks.silu(temb);
-        for (DoubleBlock b : doubles) {
-            NDArray[] out = doubleBlock(b, img, txt, siluTemb, rope);
-            txt = out[0];
-            img = out[1];
-        }
-        int textLength = Math.toIntExact(txt.getShape().get(1));
-        NDArray joint = NDArrays.concat(new NDList(txt, img), 1);                                 // (B,L+T,D)
-        for (SingleBlock b : singles) {
-            joint = singleBlock(b, joint, siluTemb, rope);
-        }
-        img = joint.get(":, " + textLength + ":, :");
-        NDList scaleShift = normOut.forward(siluTemb).split(2, 1);                                // scale first, then shift
+        return new Stem(img, txt, Blocks.silu(temb), rope);
+    }
+
+    /** norm_out (AdaLayerNormContinuous: scale first, then shift) and proj_out on the image part of the sequence. */
+    private NDArray head(NDArray joint, NDArray siluTemb, int textLength) {
+        NDArray img = joint.get(":, " + textLength + ":, :");
+        NDList scaleShift = normOut.forward(siluTemb).split(2, 1);
         return projOut.forward(Blocks.modulate(Blocks.layerNorm(img, EPS), scaleShift.get(1), scaleShift.get(0)));
+    }
+
+    /**
+     * The gradients of {@code loss(forward(...))} for every trainable parameter, by block-wise recomputation
+     * (gradient checkpointing): one pass without a graph that keeps only each block's inputs, then each segment
+     * (the head, the blocks in reverse, the embeddings) re-run with a graph and back-propagated with the gradient
+     * arriving at its output: the gradient of {@code sum(out * g)} is the vector-Jacobian product. Memory holds one
+     * block's graph at a time instead of all of them; gradients equal the plain backward pass. Call it outside any
+     * GradientCollector; parameter gradients accumulate, as a backward pass does.
+     *
+     * @param loss a scalar function of the sample (B, T, out_channels)
+     * @return the loss value
+     */
+    public float backwardRecomputed(NDArray hiddenStates, NDArray encoderHiddenStates, NDArray pooled, NDArray timestep,
+                                    float[][] imgIds, float[][] txtIds, NDArray guidance,
+                                    java.util.function.UnaryOperator<NDArray> loss) {
+        // 1. forward without a graph, keeping the inputs of every segment
+        Stem stem;
+        List<NDArray[]> doubleInputs = new ArrayList<>();
+        List<NDArray> singleInputs = new ArrayList<>();
+        NDArray joint;
+        int textLength;
+        try (org.flowlab.model.NoGrad ng = org.flowlab.model.NoGrad.enter()) {
+            stem = stem(hiddenStates, encoderHiddenStates, pooled, timestep, imgIds, txtIds, guidance);
+            NDArray txt = stem.txt();
+            NDArray img = stem.img();
+            for (DoubleBlock b : doubles) {
+                doubleInputs.add(new NDArray[] {txt, img});
+                NDArray[] out = doubleBlock(b, img, txt, stem.siluTemb(), stem.rope());
+                txt = out[0];
+                img = out[1];
+            }
+            textLength = Math.toIntExact(txt.getShape().get(1));
+            joint = NDArrays.concat(new NDList(txt, img), 1);
+            for (SingleBlock b : singles) {
+                singleInputs.add(joint);
+                joint = singleBlock(b, joint, stem.siluTemb(), stem.rope());
+            }
+        }
+        // 2. the head and the loss, then each segment backwards
+        NDArray tembGrad = stem.siluTemb().zerosLike();
+        float value;
+        NDArray gJoint;
+        try (ai.djl.training.GradientCollector gc = Engines.get().newGradientCollector()) {
+            NDArray j = leaf(joint);
+            NDArray t = leaf(stem.siluTemb());
+            NDArray l = loss.apply(head(j, t, textLength));
+            value = l.getFloat();
+            gc.backward(l);
+            gJoint = j.getGradient().duplicate();
+            tembGrad = tembGrad.add(t.getGradient());
+        }
+        for (int i = singles.size() - 1; i >= 0; i--) {
+            try (ai.djl.training.GradientCollector gc = Engines.get().newGradientCollector()) {
+                NDArray x = leaf(singleInputs.get(i));
+                NDArray t = leaf(stem.siluTemb());
+                NDArray out = singleBlock(singles.get(i), x, t, stem.rope());
+                gc.backward(out.mul(gJoint).sum());
+                gJoint = x.getGradient().duplicate();
+                tembGrad = tembGrad.add(t.getGradient());
+            }
+        }
+        NDArray gTxt = gJoint.get(":, :" + textLength + ", :");
+        NDArray gImg = gJoint.get(":, " + textLength + ":, :");
+        for (int i = doubles.size() - 1; i >= 0; i--) {
+            try (ai.djl.training.GradientCollector gc = Engines.get().newGradientCollector()) {
+                NDArray txt = leaf(doubleInputs.get(i)[0]);
+                NDArray img = leaf(doubleInputs.get(i)[1]);
+                NDArray t = leaf(stem.siluTemb());
+                NDArray[] out = doubleBlock(doubles.get(i), img, txt, t, stem.rope());
+                gc.backward(out[0].mul(gTxt).sum().add(out[1].mul(gImg).sum()));
+                gTxt = txt.getGradient().duplicate();
+                gImg = img.getGradient().duplicate();
+                tembGrad = tembGrad.add(t.getGradient());
+            }
+        }
+        try (ai.djl.training.GradientCollector gc = Engines.get().newGradientCollector()) {
+            Stem s = stem(hiddenStates, encoderHiddenStates, pooled, timestep, imgIds, txtIds, guidance);
+            gc.backward(s.img().mul(gImg).sum().add(s.txt().mul(gTxt).sum()).add(s.siluTemb().mul(tembGrad).sum()));
+        }
+        return value;
+    }
+
+    /** A copy of {@code x} that is a leaf of the next graph and collects its gradient. */
+    private static NDArray leaf(NDArray x) {
+        NDArray c = x.duplicate();
+        c.setRequiresGradient(true);
+        return c;
     }
 
     private static NDArray scale1000(NDArray t) {
