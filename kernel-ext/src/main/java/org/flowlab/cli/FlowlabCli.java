@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Flowlab: a Java lab for accelerating flow-matching diffusion models (Glance, SCFM).",
         subcommands = {LabCommand.class, KernelCommand.class, RunCommand.class, ScheduleCommand.class,
                 SampleCommand.class, EvalCommand.class, ReportCommand.class, GlanceCommand.class, ScfmCommand.class,
+                ModelCommand.class,
                 LoraCommand.class, TeacherCommand.class, ClassifierCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Launcher commands:", "  test       Run all tests (unit and end-to-end), as CI does."})
