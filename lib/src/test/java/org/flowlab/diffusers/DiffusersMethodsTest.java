@@ -35,32 +35,37 @@ import org.flowlab.scfm.TeacherCache;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Glance and an SCFM step on the tiny diffusers Flux, through the library calls the toy uses. */
-class FluxMethodsTest {
+/** Glance and an SCFM step on the tiny diffusers Flux and SD3, through the library calls the toy uses. */
+class DiffusersMethodsTest {
     @TempDir
     Path dir;
 
-    /** Stands in for CLIP + T5 (the next issue brings them): prompt-seeded states (B, 7, 32) and pooled (B, 32). */
+    /** Stands in for CLIP + T5 (the next issue brings them): prompt-seeded states (B, 7, 32) and pooled (B, P). */
     static final class SeededText implements TextEncoder {
         final NDManager manager = Engines.get().newBaseManager();
+        final int pooledWidth;
+
+        SeededText(int pooledWidth) {
+            this.pooledWidth = pooledWidth;
+        }
 
         @Override
         public Conditioning encode(List<String> prompts, NDManager m) {
             int b = prompts.size();
             float[] states = new float[b * 7 * 32];
-            float[] pooled = new float[b * 32];
+            float[] pooled = new float[b * pooledWidth];
             for (int i = 0; i < b; i++) {
                 SplittableRandom r = new SplittableRandom(prompts.get(i).hashCode());
                 for (int k = 0; k < 7 * 32; k++) {
                     states[i * 7 * 32 + k] = (float) r.nextGaussian();
                 }
-                for (int k = 0; k < 32; k++) {
-                    pooled[i * 32 + k] = (float) r.nextGaussian();
+                for (int k = 0; k < pooledWidth; k++) {
+                    pooled[i * pooledWidth + k] = (float) r.nextGaussian();
                 }
             }
             Map<String, NDArray> t = new LinkedHashMap<>();
             t.put(FluxTransformer2DModel.TEXT, OwnedArrays.create(m, states, new Shape(b, 7, 32)));
-            t.put(FluxTransformer2DModel.POOLED, OwnedArrays.create(m, pooled, new Shape(b, 32)));
+            t.put(FluxTransformer2DModel.POOLED, OwnedArrays.create(m, pooled, new Shape(b, pooledWidth)));
             return Conditioning.of(prompts, t);
         }
 
@@ -92,8 +97,15 @@ class FluxMethodsTest {
 
     static DiffusionModel tinyFlux() throws IOException {
         FluxTransformer2DModel t = FluxTransformer2DModel.load(FluxParityTest.DIR, null, Device.cpu(), 8, 12);
-        return new DiffusionModel("tiny-flux", t, new SeededText(), LatentCodec.identity(4, 8, 12),
+        return new DiffusionModel("tiny-flux", t, new SeededText(32), LatentCodec.identity(4, 8, 12),
                 ScheduleFamily.SHIFTED_GRID, new DiffusionModel.Defaults(8, 3.0, 1.0, 3.5), Map.of());
+    }
+
+    /** SD3 samples with true CFG (no guidance input). */
+    static DiffusionModel tinySd3() throws IOException {
+        SD3Transformer2DModel t = SD3Transformer2DModel.load(SD3ParityTest.DIR, null, Device.cpu(), 8, 12);
+        return new DiffusionModel("tiny-sd3", t, new SeededText(64), LatentCodec.identity(4, 8, 12),
+                ScheduleFamily.SHIFTED_GRID, new DiffusionModel.Defaults(8, 3.0, 3.5, Double.NaN), Map.of());
     }
 
     /** diffusers' own module names in the fixture: every key of the state dict less ".weight"/".bias". */
@@ -127,6 +139,26 @@ class FluxMethodsTest {
                 assertTrue(key.startsWith("transformer.") && key.matches(".*\\.lora_[AB]\\.weight"), key);
                 String module = key.substring("transformer.".length(), key.indexOf(".lora_"));
                 assertTrue(modules.contains(module), "diffusers' Flux has no module " + module);
+            }
+        }
+    }
+
+    @Test
+    void glanceAndScfmRunOnSd3WithTrueCfgInTheTeacherPasses() throws IOException {
+        Engines.prepareThread();
+        try (DiffusionModel sd3 = tinySd3()) {
+            float[] image = new float[4 * 8 * 12];
+            java.util.Arrays.fill(image, 0.3f);
+            Glance.Result r = Glance.train(sd3, image, "a photo", GlanceLists.derive(SchedulePreset.SD3, 1024, 1024),
+                    Glance.Config.builder().steps(3).rank(2).build(), p -> { });
+            assertTrue(r.fast().modules().contains("transformer_blocks.0.attn2.to_q"), r.fast().modules().toString());
+            TeacherCache cache = TeacherCache.pregenerate(sd3, List.of("a", "b"), 1, 0, TeacherCache.Settings.standard(sd3),
+                    dir.resolve("sd3-cache"), p -> { });
+            assertEquals(3.5, cache.settings().cfg(), 0, "the model's default: SD3's true CFG");
+            ScfmConfig c = ScfmConfig.official().toBuilder().lora(2, 2).batchSize(2).teacherCfg(3.5).seed(2).build();
+            try (Scfm scfm = new Scfm(sd3, cache, c)) {
+                double loss = scfm.step().get("loss");
+                assertTrue(Double.isFinite(loss) && loss > 0, "loss " + loss);
             }
         }
     }
