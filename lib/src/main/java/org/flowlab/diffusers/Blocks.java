@@ -18,18 +18,36 @@ final class Blocks {
     private Blocks() {
     }
 
-    /** LayerNorm over the last axis without affine parameters ({@code elementwise_affine=False}). */
+    /**
+     * LayerNorm over the last axis without affine parameters ({@code elementwise_affine=False}); statistics in
+     * float32 whatever the activations' dtype, as torch's layer_norm accumulates.
+     */
     static NDArray layerNorm(NDArray x, float eps) {
-        NDArray mean = x.mean(new int[] {-1}, true);
-        NDArray centred = x.sub(mean);
+        NDArray f = float32(x);
+        NDArray mean = f.mean(new int[] {-1}, true);
+        NDArray centred = f.sub(mean);
         NDArray var = centred.square().mean(new int[] {-1}, true);
-        return centred.div(var.add(eps).sqrt());
+        return like(centred.div(var.add(eps).sqrt()), x);
     }
 
-    /** RMSNorm over the last axis: {@code x * rsqrt(mean(x^2) + eps) * weight} (torch.nn.RMSNorm, diffusers' RMSNorm). */
+    /**
+     * RMSNorm over the last axis: {@code x * rsqrt(mean(x^2) + eps) * weight} (torch.nn.RMSNorm, diffusers' RMSNorm),
+     * the variance in float32 as diffusers computes it.
+     */
     static NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
-        NDArray ms = x.square().mean(new int[] {-1}, true);
-        return x.div(ms.add(eps).sqrt()).mul(weight);
+        NDArray f = float32(x);
+        NDArray ms = f.square().mean(new int[] {-1}, true);
+        return like(f.div(ms.add(eps).sqrt()), x).mul(weight);
+    }
+
+    /** x as float32 (itself when it is). */
+    static NDArray float32(NDArray x) {
+        return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+    }
+
+    /** x in the dtype of {@code like} (itself when it is). */
+    static NDArray like(NDArray x, NDArray like) {
+        return x.getDataType() == like.getDataType() ? x : x.toType(like.getDataType(), false);
     }
 
     /** {@code x * (1 + scale) + shift}, scale and shift (B, D) broadcast over the sequence. */
@@ -114,7 +132,7 @@ final class Blocks {
         NDArray rotated = NDArrays.concat(new NDList(pairs.get(1).neg(), pairs.get(0)), 4).reshape(s);
         NDArray c = cos.expandDims(1).expandDims(0);                                              // (1,S,1,Dh)
         NDArray sn = sin.expandDims(1).expandDims(0);
-        return x.mul(c).add(rotated.mul(sn));
+        return like(float32(x).mul(c).add(float32(rotated).mul(sn)), x);                          // in float32, as diffusers
     }
 
     /**

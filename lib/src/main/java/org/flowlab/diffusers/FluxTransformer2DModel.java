@@ -167,7 +167,16 @@ public final class FluxTransformer2DModel implements FlowModel {
      */
     public static FluxTransformer2DModel load(Path dir, String variant, Device device, int height, int width)
             throws IOException {
-        try (ModelFolder f = ModelFolder.open(dir, variant, DataType.FLOAT32)) {
+        return load(dir, variant, device, height, width, DataType.FLOAT32);
+    }
+
+    /**
+     * As {@link #load(Path, String, Device, int, int)}, computing in {@code dtype}: FLOAT32, or FLOAT16 for the
+     * frozen base (LoRA weights and optimizer state stay float32; norms and rotary embeddings run in float32).
+     */
+    public static FluxTransformer2DModel load(Path dir, String variant, Device device, int height, int width, DataType dtype)
+            throws IOException {
+        try (ModelFolder f = ModelFolder.open(dir, variant, dtype)) {
             if (!f.className().equals("FluxTransformer2DModel")) {
                 throw new IllegalArgumentException(dir + "/config.json is a " + f.className() + ", not a FluxTransformer2DModel");
             }
@@ -230,13 +239,14 @@ public final class FluxTransformer2DModel implements FlowModel {
                     : "this Flux model has no guidance input (Flux-schnell): leave guidance out");
         }
         NDManager m = hiddenStates.getManager();
-        NDArray img = xEmbedder.forward(hiddenStates);                                            // (B,T,D)
-        NDArray temb = mlp(timeMlp, Blocks.timestepFeatures(scale1000(timestep), 256, true, 0));
+        DataType dt = dtype();
+        NDArray img = xEmbedder.forward(hiddenStates.toType(dt, false));                         // (B,T,D)
+        NDArray temb = mlp(timeMlp, Blocks.timestepFeatures(scale1000(timestep), 256, true, 0).toType(dt, false));
         if (guidanceMlp != null) {
-            temb = temb.add(mlp(guidanceMlp, Blocks.timestepFeatures(scale1000(guidance), 256, true, 0)));
+            temb = temb.add(mlp(guidanceMlp, Blocks.timestepFeatures(scale1000(guidance), 256, true, 0).toType(dt, false)));
         }
-        temb = temb.add(mlp(textMlp, pooled));                                                    // (B,D)
-        NDArray txt = contextEmbedder.forward(encoderHiddenStates);                               // (B,L,D)
+        temb = temb.add(mlp(textMlp, pooled.toType(dt, false)));                                 // (B,D)
+        NDArray txt = contextEmbedder.forward(encoderHiddenStates.toType(dt, false));            // (B,L,D)
         float[][] ids = new float[txtIds.length + imgIds.length][];
         System.arraycopy(txtIds, 0, ids, 0, txtIds.length);
         System.arraycopy(imgIds, 0, ids, txtIds.length, imgIds.length);
@@ -248,7 +258,7 @@ public final class FluxTransformer2DModel implements FlowModel {
     private NDArray head(NDArray joint, NDArray siluTemb, int textLength) {
         NDArray img = joint.get(":, " + textLength + ":, :");
         NDList scaleShift = normOut.forward(siluTemb).split(2, 1);
-        return projOut.forward(Blocks.modulate(Blocks.layerNorm(img, EPS), scaleShift.get(1), scaleShift.get(0)));
+        return Blocks.float32(projOut.forward(Blocks.modulate(Blocks.layerNorm(img, EPS), scaleShift.get(1), scaleShift.get(0))));
     }
 
     /**
@@ -446,6 +456,11 @@ public final class FluxTransformer2DModel implements FlowModel {
         long b = s.get(0);
         long c = s.get(2) / 4;
         return tokens.reshape(b, height / 2, width / 2, c, 2, 2).transpose(0, 3, 1, 4, 2, 5).reshape(b, c, height, width);
+    }
+
+    @Override
+    public DataType dtype() {
+        return parameters.get("proj_out.weight").array().getDataType();
     }
 
     @Override

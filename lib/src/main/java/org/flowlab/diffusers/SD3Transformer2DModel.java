@@ -161,7 +161,16 @@ public final class SD3Transformer2DModel implements FlowModel {
     /** Loads a diffusers {@code transformer/} folder; {@code height} x {@code width} is the latent size it samples at. */
     public static SD3Transformer2DModel load(Path dir, String variant, Device device, int height, int width)
             throws IOException {
-        try (ModelFolder f = ModelFolder.open(dir, variant, DataType.FLOAT32)) {
+        return load(dir, variant, device, height, width, DataType.FLOAT32);
+    }
+
+    /**
+     * As {@link #load(Path, String, Device, int, int)}, computing in {@code dtype}: FLOAT32, or FLOAT16 for the
+     * frozen base (LoRA weights and optimizer state stay float32; norms and rotary embeddings run in float32).
+     */
+    public static SD3Transformer2DModel load(Path dir, String variant, Device device, int height, int width, DataType dtype)
+            throws IOException {
+        try (ModelFolder f = ModelFolder.open(dir, variant, dtype)) {
             if (!f.className().equals("SD3Transformer2DModel")) {
                 throw new IllegalArgumentException(dir + "/config.json is a " + f.className() + ", not an SD3Transformer2DModel");
             }
@@ -203,10 +212,12 @@ public final class SD3Transformer2DModel implements FlowModel {
         int p = config.patchSize();
         long h = s.get(2) / p;
         long w = s.get(3) / p;
-        NDArray img = patchEmbed(hiddenStates).add(croppedPositions(h, w));                     // (B,T,D)
-        NDArray temb = mlp(timeMlp, Blocks.timestepFeatures(timestep, 256, true, 0)).add(mlp(textMlp, pooled));
+        DataType dt = dtype();
+        NDArray img = patchEmbed(hiddenStates.toType(dt, false)).add(croppedPositions(h, w));    // (B,T,D)
+        NDArray temb = mlp(timeMlp, Blocks.timestepFeatures(timestep, 256, true, 0).toType(dt, false))
+                .add(mlp(textMlp, pooled.toType(dt, false)));
         NDArray siluTemb = Blocks.silu(temb);                                                     // (B,D)
-        NDArray txt = contextEmbedder.forward(encoderHiddenStates);                               // (B,L,D)
+        NDArray txt = contextEmbedder.forward(encoderHiddenStates.toType(dt, false));            // (B,L,D)
         for (Block b : blocks) {
             NDArray[] out = block(b, img, txt, siluTemb);
             txt = out[0];
@@ -215,7 +226,7 @@ public final class SD3Transformer2DModel implements FlowModel {
         NDList scaleShift = normOut.forward(siluTemb).split(2, 1);                                // scale first, then shift
         NDArray patches = projOut.forward(Blocks.modulate(Blocks.layerNorm(img, EPS), scaleShift.get(1), scaleShift.get(0)));
         long c = config.outChannels();
-        return patches.reshape(s.get(0), h, w, p, p, c).transpose(0, 5, 1, 3, 2, 4).reshape(s.get(0), c, h * p, w * p);
+        return Blocks.float32(patches).reshape(s.get(0), h, w, p, p, c).transpose(0, 5, 1, 3, 2, 4).reshape(s.get(0), c, h * p, w * p);
     }
 
     /** The p x p, stride-p patch conv as one matmul: patches (B, T, C p p) in the weight's (C, p, q) order. */
@@ -314,6 +325,11 @@ public final class SD3Transformer2DModel implements FlowModel {
                     + ", H, W)");
         }
         return forward(latents, c.tensor(TEXT), c.tensor(POOLED), org.flowlab.model.Ops.scale(sigma, 1000));
+    }
+
+    @Override
+    public DataType dtype() {
+        return parameters.get("proj_out.weight").array().getDataType();
     }
 
     @Override

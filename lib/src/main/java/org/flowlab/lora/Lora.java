@@ -272,8 +272,9 @@ public final class Lora {
         for (String module : adapter.modules()) {
             LoraAdapter.Pair p = adapter.pair(module);
             NDArray w = model.linears().get(module).weight().array();
-            try (NDArray ba = p.b().array().matMul(p.a().array()); NDArray delta = ba.mul(factor)) {
-                w.addi(delta);
+            try (NDArray ba = p.b().array().matMul(p.a().array()); NDArray delta = ba.mul(factor);
+                 NDArray typed = delta.toType(w.getDataType(), false)) {
+                w.addi(typed);
             }
         }
     }
@@ -302,7 +303,10 @@ public final class Lora {
         NDArray a = o != null && o.weights() != null ? o.weights().get(pair.a().name()) : pair.a().array(); // (r, in)
         NDArray b = o != null && o.weights() != null ? o.weights().get(pair.b().name()) : pair.b().array(); // (out, r)
         double s = o != null && !Double.isNaN(o.scale()) ? o.scale() : scale;
-        NDArray h = Ops.scale(Linear.linear(x, a).singletonOrThrow(), s * adapter.config().scale()); // (..., r)
-        return Linear.linear(h, b).singletonOrThrow();                                                      // (..., out)
+        // LoRA weights stay float32 on an fp16 base: the branch runs in float32, its output joins in the base's dtype
+        NDArray in = x.getDataType() == a.getDataType() ? x : x.toType(a.getDataType(), false);
+        NDArray h = Ops.scale(Linear.linear(in, a).singletonOrThrow(), s * adapter.config().scale()); // (..., r)
+        NDArray delta = Linear.linear(h, b).singletonOrThrow();                                             // (..., out)
+        return delta.getDataType() == x.getDataType() ? delta : delta.toType(x.getDataType(), false);
     }
 }

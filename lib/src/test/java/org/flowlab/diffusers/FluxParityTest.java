@@ -89,6 +89,27 @@ class FluxParityTest {
         }
     }
 
+    /** fp16 compute of the frozen base (LoRA float32): within 2e-2 of diffusers' fp32 outputs (measured: Flux 4e-3, SD3 6e-3). */
+    @Test
+    void fp16ComputeStaysWithinItsStatedTolerance() throws IOException {
+        Engines.prepareThread();
+        SafeTensors.Contents expected = read("outputs.safetensors");
+        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(DIR, null, Device.cpu(), 8, 12,
+                ai.djl.ndarray.types.DataType.FLOAT16)) {
+            assertEquals(ai.djl.ndarray.types.DataType.FLOAT16, model.dtype());
+            for (String set : new String[] {"set0", "set1"}) {
+                double e = error(model, set, expected);
+                assertTrue(e < FP16_TOLERANCE, set + " fp16: max abs error " + e);
+            }
+            LoraFiles.load(Map.of("transformer", model), DIR.resolve("pytorch_lora_weights.safetensors"), "fixture");
+            Lora.of(model).activate("fixture");
+            double e = error(model, "set0", read("outputs_lora.safetensors"));
+            assertTrue(e < FP16_TOLERANCE, "fp16 base with a float32 LoRA: max abs error " + e);
+        }
+    }
+
+    static final double FP16_TOLERANCE = 2e-2;
+
     @Test
     void theFixtureLoraMatchesDiffusersMergedOutputsUnmergedAndMerged() throws IOException {
         Engines.prepareThread();

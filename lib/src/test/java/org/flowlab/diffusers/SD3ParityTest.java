@@ -58,6 +58,18 @@ class SD3ParityTest {
     }
 
     @Test
+    void fp16ComputeStaysWithinItsStatedTolerance() throws IOException {
+        Engines.prepareThread();
+        try (SD3Transformer2DModel model = SD3Transformer2DModel.load(DIR, null, Device.cpu(), 8, 12,
+                ai.djl.ndarray.types.DataType.FLOAT16)) {
+            for (String set : new String[] {"set0", "set1"}) {
+                double e = error(model, set, "outputs.safetensors");
+                assertTrue(e < FluxParityTest.FP16_TOLERANCE, set + " fp16: max abs error " + e);
+            }
+        }
+    }
+
+    @Test
     void theFixtureLoraMatchesUnmergedAndMerged() throws IOException {
         Engines.prepareThread();
         try (SD3Transformer2DModel model = SD3Transformer2DModel.load(DIR, null, Device.cpu(), 8, 12)) {
