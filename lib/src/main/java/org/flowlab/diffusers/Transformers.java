@@ -193,6 +193,21 @@ public final class Transformers {
                 assumptions = String.format(Locale.ROOT, "%d px: %d image + %d text tokens, batch %d, fp32 activations,"
                         + " unfused attention", resolution, tokens, textLength, batch);
             }
+            if (f.className().equals("SD3Transformer2DModel")) {
+                SD3Transformer2DModel.Config c = SD3Transformer2DModel.Config.of(f);
+                long d = c.width();
+                long side = resolution / 8 / c.patchSize();
+                long tokens = side * side;
+                long seq = tokens + textLength;
+                long heads = c.numAttentionHeads();
+                long perBlock = 20 * seq * d + 2 * heads * seq * seq;
+                long perDual = perBlock + 6 * tokens * d + 2 * heads * tokens * tokens; // attn2: image self-attention
+                long dual = c.dualAttentionLayers().size();
+                plain = batch * ((c.numLayers() - dual) * perBlock + dual * perDual);
+                recomputed = batch * (c.numLayers() * 2 * seq * d) + batch * (dual > 0 ? perDual : perBlock);
+                assumptions = String.format(Locale.ROOT, "%d px: %d image + %d text tokens, batch %d, fp32 activations,"
+                        + " unfused attention", resolution, tokens, textLength, batch);
+            }
             return new Info(f.className(), params, lora, modules, plain, recomputed, assumptions);
         }
     }
