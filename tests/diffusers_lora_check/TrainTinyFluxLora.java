@@ -72,7 +72,7 @@ public class TrainTinyFluxLora {
             SafeTensors.Contents in = SafeTensors.read(fixture.resolve("inputs.safetensors"));
             float[] image = java.util.Arrays.copyOf(in.tensor("set0.latents_unpacked").data(), 4 * 8 * 12);
             Glance.Config config = Glance.Config.builder().steps(20).rank(4).guidance(1.0)
-                    .targets(TargetSelector.suffix("attn.to_q", "attn.to_k", "attn.to_v", "attn.to_out.0")).build();
+                    .targets(TargetSelector.glanceFlux()).build();
             Glance.Result r = Glance.train(model, image, "a tiny photo", GlanceLists.derive(SchedulePreset.FLUX_DEV, 1024, 1024),
                     config, null);
             LoraFiles.export(r.slow(), Path.of(args[1]), Map.of("flowlab.method", "glance"));

@@ -40,9 +40,9 @@ final class ModelCommand implements Runnable {
         @Option(names = "--variant", description = "weights variant, e.g. bf16 or fp16")
         String variant;
 
-        @Option(names = "--targets", description = "LoRA targets: a regular expression over Linear names, or all"
-                + " (default: ${DEFAULT-VALUE}, Glance-Flux's)")
-        String targets = ".*attn\\.(to_q|to_k|to_v|to_out\\.0)";
+        @Option(names = "--targets", description = "LoRA targets: glance-flux, glance-qwen, scfm (every Linear), or a"
+                + " regular expression over Linear names (default: ${DEFAULT-VALUE})")
+        String targets = "glance-flux";
 
         @Option(names = "--rank", description = "LoRA rank (default: ${DEFAULT-VALUE})")
         int rank = 16;
@@ -95,11 +95,19 @@ final class ModelCommand implements Runnable {
         @Option(names = "--variant", description = "weights variant, e.g. bf16")
         String variant;
 
+        @Option(names = "--dtype", description = "compute dtype of the frozen base: fp32 or fp16 (default: ${DEFAULT-VALUE})")
+        String dtype = "fp32";
+
         @Override
         public Integer call() throws Exception {
+            ai.djl.ndarray.types.DataType type = switch (dtype) {
+                case "fp32" -> ai.djl.ndarray.types.DataType.FLOAT32;
+                case "fp16" -> ai.djl.ndarray.types.DataType.FLOAT16;
+                default -> throw new IllegalArgumentException("--dtype " + dtype + " is not supported; use fp32 or fp16");
+            };
             Engines.prepareThread();
             Map<String, Tensor> in = Transformers.inputs(inputs, set);
-            Map<String, Tensor> result = Transformers.forward(model, variant, in, lora);
+            Map<String, Tensor> result = Transformers.forward(model, variant, type, in, lora);
             SafeTensors.write(out, result, Map.of("format", "pt"), DType.F32);
             spec.commandLine().getErr().println(model + " -> " + out + " " + result.keySet());
             spec.commandLine().getErr().flush();

@@ -38,7 +38,7 @@ import org.flowlab.model.Parameter;
  * Legend: T = (H/2)(W/2) image tokens, L text tokens, D = heads x head_dim. Conditioning tensors:
  * {@value #TEXT} (B, L, joint_attention_dim) and {@value #POOLED} (B, pooled_projection_dim).
  */
-public final class FluxTransformer2DModel implements FlowModel {
+public final class FluxTransformer2DModel implements FlowModel, org.flowlab.model.Recomputable {
     public static final String TEXT = "encoder_hidden_states";
     public static final String POOLED = "pooled_projections";
     private static final float EPS = 1e-6f;
@@ -105,6 +105,7 @@ public final class FluxTransformer2DModel implements FlowModel {
     private final List<SingleBlock> singles = new ArrayList<>();
     private final LinearLayer normOut;
     private final LinearLayer projOut;
+    private volatile boolean recompute;
 
     private FluxTransformer2DModel(Config c, ModuleBuilder mb, NDManager manager, long[] latentShape) {
         this.config = c;
@@ -337,7 +338,15 @@ public final class FluxTransformer2DModel implements FlowModel {
         }
         try (ai.djl.training.GradientCollector gc = Engines.get().newGradientCollector()) {
             Stem s = stem(hiddenStates, encoderHiddenStates, pooled, timestep, imgIds, txtIds, guidance);
-            gc.backward(s.img().mul(gImg).sum().add(s.txt().mul(gTxt).sum()).add(s.siluTemb().mul(tembGrad).sum()));
+            NDArray total = s.img().mul(gImg).sum().add(s.txt().mul(gTxt).sum()).add(s.siluTemb().mul(tembGrad).sum());
+            try {
+                gc.backward(total);
+            } catch (ai.djl.engine.EngineException e) {
+                // nothing in the embedders trains (Glance's targets are all in the blocks): no graph, nothing to do
+                if (!String.valueOf(e.getMessage()).contains("does not require grad")) {
+                    throw e;
+                }
+            }
         }
         return value;
     }
@@ -425,6 +434,29 @@ public final class FluxTransformer2DModel implements FlowModel {
         float[][] txtIds = new float[Math.toIntExact(text.getShape().get(1))][3]; // zeros, as the pipeline makes them
         NDArray out = forward(pack(latents), text, c.tensor(POOLED), sigma, imageIds(h, w), txtIds, c.guidance());
         return unpack(out, h, w);
+    }
+
+    @Override
+    public boolean recomputes() {
+        return recompute;
+    }
+
+    @Override
+    public void setRecompute(boolean on) {
+        recompute = on;
+    }
+
+    /** {@link #backwardRecomputed} on unpacked latents, as {@link #velocity} takes them. */
+    @Override
+    public float lossAndGradients(NDArray latents, NDArray sigma, Conditioning c, java.util.function.UnaryOperator<NDArray> loss) {
+        requireGuidanceMatches(c);
+        Shape s = latents.getShape();
+        int h = (int) s.get(2);
+        int w = (int) s.get(3);
+        NDArray text = c.tensor(TEXT);
+        float[][] txtIds = new float[Math.toIntExact(text.getShape().get(1))][3];
+        return backwardRecomputed(pack(latents), text, c.tensor(POOLED), sigma, imageIds(h, w), txtIds, c.guidance(),
+                out -> loss.apply(unpack(out, h, w)));
     }
 
     /** {@code FluxPipeline._prepare_latent_image_ids}: (0, row, col) per 2x2-packed token, row-major. */

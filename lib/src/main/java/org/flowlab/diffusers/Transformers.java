@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.flowlab.io.LoraFiles;
 import org.flowlab.io.SafeTensorsFile;
 import org.flowlab.io.Tensor;
@@ -41,20 +40,21 @@ public final class Transformers {
      * One forward of the model in {@code dir} on {@code inputs} (names as diffusers' forward arguments, e.g.
      * {@code hidden_states}, {@code timestep}); returns the outputs under the fixtures' names ({@code sample}).
      *
+     * @param dtype the compute dtype of the frozen base: FLOAT32 or FLOAT16
      * @param lora a LoRA file to apply (unmerged), or null
      */
-    public static Map<String, Tensor> forward(Path dir, String variant, Map<String, Tensor> inputs, Path lora)
-            throws IOException {
+    public static Map<String, Tensor> forward(Path dir, String variant, DataType dtype, Map<String, Tensor> inputs,
+                                              Path lora) throws IOException {
         String cls = className(dir);
         if (cls.equals("SD3Transformer2DModel")) {
-            return forwardSd3(dir, variant, inputs, lora);
+            return forwardSd3(dir, variant, dtype, inputs, lora);
         }
         if (!cls.equals("FluxTransformer2DModel")) {
             throw new IllegalArgumentException(dir + " holds a " + cls + "; model forward knows FluxTransformer2DModel"
                     + " and SD3Transformer2DModel");
         }
         long[] hs = need(inputs, "hidden_states").shape();
-        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(dir, variant, Device.cpu(), 2, 2);
+        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(dir, variant, Device.cpu(), 2, 2, dtype);
              NDManager m = model.manager().newSubManager(); NoGrad ng = NoGrad.enter()) {
             if (lora != null) {
                 LoraFiles.load(Map.of("transformer", model), lora, "lora");
@@ -72,14 +72,15 @@ public final class Transformers {
         }
     }
 
-    private static Map<String, Tensor> forwardSd3(Path dir, String variant, Map<String, Tensor> inputs, Path lora)
-            throws IOException {
+    private static Map<String, Tensor> forwardSd3(Path dir, String variant, DataType dtype, Map<String, Tensor> inputs,
+                                                  Path lora) throws IOException {
         long[] hs = need(inputs, "hidden_states").shape();
         if (hs.length != 4) {
             throw new IllegalArgumentException("hidden_states has shape " + java.util.Arrays.toString(hs)
                     + "; SD3 takes latents (B, C, H, W)");
         }
-        try (SD3Transformer2DModel model = SD3Transformer2DModel.load(dir, variant, Device.cpu(), (int) hs[2], (int) hs[3]);
+        try (SD3Transformer2DModel model = SD3Transformer2DModel.load(dir, variant, Device.cpu(), (int) hs[2], (int) hs[3],
+                dtype);
              NDManager m = model.manager().newSubManager(); NoGrad ng = NoGrad.enter()) {
             if (lora != null) {
                 LoraFiles.load(Map.of("transformer", model), lora, "lora");
@@ -148,8 +149,7 @@ public final class Transformers {
     /**
      * The sizes of the model in {@code dir} from its config and file headers (no weights are read).
      *
-     * @param targets a regular expression over Linear names (e.g. {@code .*attn\.(to_q|to_k|to_v|to_out\.0)}), or
-     *     {@code all}
+     * @param targets a named target set (glance-flux, glance-qwen, scfm, all) or a regular expression over Linear names
      * @param resolution image side in pixels (8x VAE, 2x2 packing), @param textLength text tokens
      */
     public static Info info(Path dir, String variant, String targets, int rank, int resolution, int batch,
@@ -158,7 +158,7 @@ public final class Transformers {
             long params = 0;
             long lora = 0;
             int modules = 0;
-            Pattern p = targets.equals("all") ? null : Pattern.compile(targets);
+            org.flowlab.lora.TargetSelector p = org.flowlab.lora.TargetSelector.named(targets);
             for (String key : f.keys()) {
                 long[] s = f.shape(key);
                 long n = 1;
@@ -168,7 +168,7 @@ public final class Transformers {
                 params += n;
                 if (key.endsWith(".weight") && s.length == 2) { // a Linear (norm gains are 1-D)
                     String module = key.substring(0, key.length() - ".weight".length());
-                    if (p == null || p.matcher(module).matches()) {
+                    if (p.matches(module)) {
                         lora += (long) rank * (s[0] + s[1]);
                         modules++;
                     }

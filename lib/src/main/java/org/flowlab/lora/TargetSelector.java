@@ -29,6 +29,35 @@ public sealed interface TargetSelector {
         return new Regex(Pattern.compile(pattern));
     }
 
+    /** Glance's official Flux targets (DIFFUSERS.md): the attention projections {@code to_q, to_k, to_v, to_out.0}. */
+    static TargetSelector glanceFlux() {
+        return suffix("attn.to_q", "attn.to_k", "attn.to_v", "attn.to_out.0");
+    }
+
+    /**
+     * Glance's official Qwen-Image targets: the attention projections, the added (text) projections, the MLPs and
+     * the modulation Linears.
+     */
+    static TargetSelector glanceQwen() {
+        return regex(".*(attn\\.(to_q|to_k|to_v|to_out\\.0|add_q_proj|add_k_proj|add_v_proj|to_add_out)"
+                + "|img_mlp\\.net\\.(0\\.proj|2)|txt_mlp\\.net\\.(0\\.proj|2)|img_mod\\.1|txt_mod\\.1)");
+    }
+
+    /** SCFM's released choice: every Linear of the transformer (embedders, modulation, attention, MLPs, projections). */
+    static TargetSelector scfm() {
+        return all();
+    }
+
+    /** A target set by its name: glance-flux, glance-qwen, scfm or all; anything else is read as a regular expression. */
+    static TargetSelector named(String name) {
+        return switch (name) {
+            case "glance-flux" -> glanceFlux();
+            case "glance-qwen" -> glanceQwen();
+            case "scfm", "all" -> all();
+            default -> regex(name);
+        };
+    }
+
     record All() implements TargetSelector {
         @Override
         public boolean matches(String moduleName) {

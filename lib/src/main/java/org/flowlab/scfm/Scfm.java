@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.training.GradientCollector;
 import com.google.gson.Gson;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,6 +41,7 @@ import org.flowlab.model.Parameter;
 import org.flowlab.model.Shapes;
 import org.flowlab.progress.ProgressListener;
 import org.flowlab.train.AdamW;
+import org.flowlab.train.Backprop;
 import org.flowlab.train.TrainingLoop;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -262,37 +262,37 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
 
             // the student, with gradients; then AdamW, then both EMAs (outside the collector: in-place writes)
             optimizer.zeroGradients();
-            NDArray pred;
-            NDArray perSample;
-            try (GradientCollector gc = Engines.get().newGradientCollector()) {
-                pred = transformer.velocity(xT, d.sigma(), cond);
-                perSample = Flow.perSampleMean(pred.sub(target).square());                     // (B)
-                NDArray l = perSample.mean();
-                float[] losses = perSample.toFloatArray();                                     // B floats to the host
-                double loss = mean(losses);
-                if (!Double.isFinite(loss)) {
-                    throw new AdamW.NonFiniteException("SCFM loss is " + loss + " at step " + step
-                            + "; nothing was applied (the last checkpoint stays as it was)");
-                }
-                gc.backward(l);
-                Map<String, Double> parts = lossParts(draws, losses, loss);
-                try (NoGrad ng = NoGrad.enter()) {
-                    optimizer.step(c.optimizer().lr());
-                    fast.update();
-                    slow.update();
-                    if (c.emaRestartEvery() > 0 && (step + 1) % c.emaRestartEvery() == 0) {
-                        fast.restart();
-                        slow.restart();
-                    }
-                }
-                StepTrace trace = keepTrace
-                        ? StepTrace.of(step, draws, batch.prompts(), traceArrays, x0, noise, xT, xMid, xEnd, target,
-                                pred.stopGradient(), d, parts,
-                                EmaStats.of(step, List.of(WeightSet.view(student), fast.weights(), slow.weights())))
-                        : null;
-                step++;
-                return new Outcome(parts, trace);
+            NDArray[] pred = new NDArray[1];
+            NDArray[] perSample = new NDArray[1];
+            NDArray tgt = target;
+            Backprop.lossAndGradients(transformer, xT, d.sigma(), cond, v -> {
+                pred[0] = v;
+                perSample[0] = Flow.perSampleMean(v.sub(tgt).square());                          // (B)
+                return perSample[0].mean();
+            });
+            float[] losses = perSample[0].toFloatArray();                                      // B floats to the host
+            double loss = mean(losses);
+            if (!Double.isFinite(loss)) {
+                throw new AdamW.NonFiniteException("SCFM loss is " + loss + " at step " + step
+                        + "; nothing was applied (the last checkpoint stays as it was)");
             }
+            Map<String, Double> parts = lossParts(draws, losses, loss);
+            try (NoGrad ng = NoGrad.enter()) {
+                optimizer.step(c.optimizer().lr());
+                fast.update();
+                slow.update();
+                if (c.emaRestartEvery() > 0 && (step + 1) % c.emaRestartEvery() == 0) {
+                    fast.restart();
+                    slow.restart();
+                }
+            }
+            StepTrace trace = keepTrace
+                    ? StepTrace.of(step, draws, batch.prompts(), traceArrays, x0, noise, xT, xMid, xEnd, target,
+                            pred[0].stopGradient(), d, parts,
+                            EmaStats.of(step, List.of(WeightSet.view(student), fast.weights(), slow.weights())))
+                    : null;
+            step++;
+            return new Outcome(parts, trace);
         } catch (RuntimeException e) {
             if (traceArrays != null) {
                 traceArrays.close();

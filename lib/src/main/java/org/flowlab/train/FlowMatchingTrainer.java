@@ -199,28 +199,35 @@ public final class FlowMatchingTrainer implements TrainingLoop.Trainer, AutoClos
             NDArray noise = Noise.gaussian(sm, Noise.stream(config.seed(), step, NOISE), batch.x0().getShape());
             NDArray xt = Flow.noised(batch.x0(), noise, sigma);                  // (B,C,H,W)
             NDArray target = Flow.velocityTarget(batch.x0(), noise);
-            Conditioning encoded = textEncoderTrains ? null : encode(prompts, sm);
-
             optimizer.zeroGradients();
-            NDArray perSample;
+            NDArray[] perSample = new NDArray[1];
+            NDArray weight = OwnedArrays.create(sm, weights);
+            java.util.function.UnaryOperator<NDArray> lossOf = v -> {
+                perSample[0] = Flow.perSampleMean(v.sub(target).square());                        // (B)
+                return perSample[0].mul(weight).mean();
+            };
             double loss;
-            try (GradientCollector gc = Engines.get().newGradientCollector()) {
-                Conditioning cond = encoded != null ? encoded : encode(prompts, sm);
-                NDArray v = model.transformer().velocity(xt, sigma, cond);
-                perSample = Flow.perSampleMean(v.sub(target).square());             // (B)
-                NDArray weighted = perSample.mul(OwnedArrays.create(sm, weights)).mean();
-                loss = weighted.getFloat();
-                if (!Double.isFinite(loss)) {
-                    throw new AdamW.NonFiniteException("loss is " + loss + " at step " + step + "; nothing was applied");
+            if (textEncoderTrains) {
+                // the text encoder is part of the graph: one plain backward pass through both components
+                try (GradientCollector gc = Engines.get().newGradientCollector()) {
+                    NDArray l = lossOf.apply(model.transformer().velocity(xt, sigma, encode(prompts, sm)));
+                    loss = l.getFloat();
+                    if (Double.isFinite(loss)) {
+                        gc.backward(l);
+                    }
                 }
-                gc.backward(weighted);
+            } else {
+                loss = Backprop.lossAndGradients(model.transformer(), xt, sigma, encode(prompts, sm), lossOf);
+            }
+            if (!Double.isFinite(loss)) {
+                throw new AdamW.NonFiniteException("loss is " + loss + " at step " + step + "; nothing was applied");
             }
             double norm;
             try (NoGrad ng = NoGrad.enter()) {
                 norm = optimizer.step(lr);
             }
             double[] sampleLosses = new double[b];
-            float[] ps = perSample.toFloatArray();
+            float[] ps = perSample[0].toFloatArray();
             for (int i = 0; i < b; i++) {
                 sampleLosses[i] = ps[i];
             }

@@ -125,7 +125,7 @@ class DiffusersMethodsTest {
             }
             GlanceLists lists = GlanceLists.derive(SchedulePreset.FLUX_DEV, 1024, 1024);
             Glance.Config config = Glance.Config.builder().steps(4).rank(2).guidance(1.0)
-                    .targets(org.flowlab.lora.TargetSelector.suffix("attn.to_q", "attn.to_k", "attn.to_v", "attn.to_out.0"))
+                    .targets(org.flowlab.lora.TargetSelector.glanceFlux())
                     .build();
             Glance.Result result = Glance.train(flux, image, "a photo", lists, config, p -> { });
             assertEquals(List.of("transformer_blocks.0.attn.to_q", "transformer_blocks.0.attn.to_k",

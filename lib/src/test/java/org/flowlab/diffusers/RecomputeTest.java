@@ -80,6 +80,33 @@ class RecomputeTest {
         }
     }
 
+    /** Glance training and an SCFM step with recomputation switched on: the same LoRA as without, to 1e-5. */
+    @Test
+    void trainersRecomputeWhenTheModelIsSwitchedToIt() throws IOException {
+        Engines.prepareThread();
+        float[] image = new float[4 * 8 * 12];
+        java.util.Arrays.fill(image, 0.2f);
+        Map<String, float[]> trained = new LinkedHashMap<>();
+        for (boolean recompute : new boolean[] {false, true}) {
+            try (org.flowlab.model.DiffusionModel flux = DiffusersMethodsTest.tinyFlux()) {
+                ((FluxTransformer2DModel) flux.transformer()).setRecompute(recompute);
+                var r = org.flowlab.glance.Glance.train(flux, image, "a photo",
+                        org.flowlab.schedule.GlanceLists.derive(org.flowlab.schedule.SchedulePreset.FLUX_DEV, 1024, 1024),
+                        org.flowlab.glance.Glance.Config.builder().steps(3).rank(2).guidance(1.0).build(), null);
+                for (Parameter p : r.fast().parameters().all()) {
+                    float[] v = p.array().toFloatArray();
+                    float[] before = trained.putIfAbsent(p.name(), v);
+                    if (before != null) {
+                        for (int i = 0; i < v.length; i++) {
+                            assertEquals(before[i], v[i], 1e-5, p.name());
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(trained.size() > 0);
+    }
+
     static Map<String, float[]> grads(LoraAdapter a) {
         Map<String, float[]> out = new LinkedHashMap<>();
         for (Parameter p : a.parameters().all()) {
