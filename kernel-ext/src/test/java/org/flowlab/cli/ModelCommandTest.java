@@ -62,6 +62,41 @@ class ModelCommandTest {
     }
 
     @Test
+    void forwardEncodesAndDecodesWithAVae() throws Exception {
+        Path vae = FLUX.resolveSibling("vae_kl_16ch");
+        Path out = dir.resolve("vae.safetensors");
+        var r = ScheduleCommandTest.run("model", "forward", "--model", vae.toString(), "--inputs",
+                vae.resolve("inputs.safetensors").toString(), "--set", "set0", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        var got = SafeTensors.read(out);
+        var want = SafeTensors.read(vae.resolve("outputs.safetensors"));
+        for (String k : new String[] {"latent_dist.mean", "latent_dist.logvar", "decoded"}) {
+            float[] g = got.tensor(k).data();
+            float[] w = want.tensor("set0." + k).data();
+            for (int i = 0; i < w.length; i++) {
+                assertEquals(w[i], g[i], 1e-4, k + " element " + i);
+            }
+        }
+    }
+
+    @Test
+    void forwardRunsTheTextEncoders() throws Exception {
+        for (String[] c : new String[][] {{"clip_text_model", "pooler_output"}, {"clip_text_model_with_projection", "text_embeds"},
+                {"t5_encoder_model", "last_hidden_state"}}) {
+            Path enc = FLUX.resolveSibling(c[0]);
+            Path out = dir.resolve(c[0] + ".safetensors");
+            var r = ScheduleCommandTest.run("model", "forward", "--model", enc.toString(), "--inputs",
+                    enc.resolve("inputs.safetensors").toString(), "--set", "set1", "--out", out.toString());
+            assertEquals(0, r.exitCode(), r.err());
+            float[] g = SafeTensors.read(out).tensor(c[1]).data();
+            float[] w = SafeTensors.read(enc.resolve("outputs.safetensors")).tensor("set1." + c[1]).data();
+            for (int i = 0; i < w.length; i++) {
+                assertEquals(w[i], g[i], 1e-4, c[0] + " " + c[1] + " element " + i);
+            }
+        }
+    }
+
+    @Test
     void infoSizesTheModelFromItsHeaders() {
         var r = ScheduleCommandTest.run("model", "info", FLUX.toString(), "--rank", "4", "--resolution", "128");
         assertEquals(0, r.exitCode(), r.err());

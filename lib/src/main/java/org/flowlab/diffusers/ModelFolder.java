@@ -140,10 +140,19 @@ public final class ModelFolder implements ModuleBuilder.Weights, AutoCloseable {
         return config;
     }
 
-    /** {@code _class_name} of the config. */
+    /** {@code _class_name} of a diffusers config, or the first of a transformers config's {@code architectures}. */
     public String className() {
+        return classNameOf(config);
+    }
+
+    static String classNameOf(JsonObject config) {
         JsonElement c = config.get("_class_name");
-        return c == null ? "(no _class_name)" : c.getAsString();
+        if (c != null) {
+            return c.getAsString();
+        }
+        JsonElement a = config.get("architectures");
+        return a != null && a.isJsonArray() && !a.getAsJsonArray().isEmpty() ? a.getAsJsonArray().get(0).getAsString()
+                : "(no _class_name nor architectures)";
     }
 
     public DataType dtype() {
@@ -184,6 +193,13 @@ public final class ModelFolder implements ModuleBuilder.Weights, AutoCloseable {
             return f.load(name, manager, dtype);
         } catch (IOException e) {
             throw new UncheckedIOException(f.file() + ": reading '" + name + "' failed", e);
+        }
+    }
+
+    /** Counts a tensor the model shares with another (a tied embedding) as read. */
+    public void tied(String key) {
+        if (byKey.containsKey(key)) {
+            read.add(key);
         }
     }
 

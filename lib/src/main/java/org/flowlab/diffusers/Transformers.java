@@ -32,8 +32,7 @@ public final class Transformers {
         if (!Files.isRegularFile(cfg)) {
             throw new IllegalArgumentException(dir + " has no config.json (is it a diffusers model folder?)");
         }
-        JsonObject o = JsonParser.parseString(Files.readString(cfg)).getAsJsonObject();
-        return o.has("_class_name") ? o.get("_class_name").getAsString() : "(no _class_name)";
+        return ModelFolder.classNameOf(JsonParser.parseString(Files.readString(cfg)).getAsJsonObject());
     }
 
     /**
@@ -49,9 +48,15 @@ public final class Transformers {
         if (cls.equals("SD3Transformer2DModel")) {
             return forwardSd3(dir, variant, dtype, inputs, lora);
         }
+        if (cls.equals("AutoencoderKL")) {
+            return forwardVae(dir, variant, inputs);
+        }
+        if (cls.startsWith("CLIPTextModel") || cls.equals("T5EncoderModel")) {
+            return forwardText(dir, variant, cls, inputs);
+        }
         if (!cls.equals("FluxTransformer2DModel")) {
-            throw new IllegalArgumentException(dir + " holds a " + cls + "; model forward knows FluxTransformer2DModel"
-                    + " and SD3Transformer2DModel");
+            throw new IllegalArgumentException(dir + " holds a " + cls + "; model forward knows FluxTransformer2DModel,"
+                    + " SD3Transformer2DModel, AutoencoderKL, CLIPTextModel[WithProjection] and T5EncoderModel");
         }
         long[] hs = need(inputs, "hidden_states").shape();
         try (FluxTransformer2DModel model = FluxTransformer2DModel.load(dir, variant, Device.cpu(), 2, 2, dtype);
@@ -93,6 +98,58 @@ public final class Transformers {
             result.put("sample", Tensor.of(out));
             return result;
         }
+    }
+
+    /** {@code sample} images -> latent_dist.mean / .logvar; {@code latents} -> decoded (unscaled, as diffusers' decode). */
+    private static Map<String, Tensor> forwardVae(Path dir, String variant, Map<String, Tensor> inputs) throws IOException {
+        Tensor sample = inputs.get("sample");
+        Tensor latents = inputs.get("latents");
+        if (sample == null && latents == null) {
+            throw new IllegalArgumentException("an AutoencoderKL forward needs 'sample' (images to encode) or 'latents' (to"
+                    + " decode); the inputs have " + inputs.keySet());
+        }
+        long[] s = sample != null ? sample.shape() : null;
+        Map<String, Tensor> result = new LinkedHashMap<>();
+        int factor = 1 << (JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject()
+                .getAsJsonArray("block_out_channels").size() - 1);
+        int h = (int) (s != null ? s[2] : latents.shape()[2] * factor);
+        int w = (int) (s != null ? s[3] : latents.shape()[3] * factor);
+        try (AutoencoderKL vae = AutoencoderKL.load(dir, variant, Device.cpu(), h, w);
+             NDManager m = NDManager.newBaseManager(Device.cpu()); NoGrad ng = NoGrad.enter()) {
+            if (sample != null) {
+                NDArray[] dist = vae.latentDistribution(sample.toNDArray(m));
+                result.put("latent_dist.mean", Tensor.of(dist[0]));
+                result.put("latent_dist.logvar", Tensor.of(dist[1]));
+            }
+            if (latents != null) {
+                result.put("decoded", Tensor.of(vae.decodeRaw(latents.toNDArray(m))));
+            }
+        }
+        return result;
+    }
+
+    /** {@code input_ids} -> last_hidden_state, and for CLIP pooler_output (and text_embeds with a projection). */
+    private static Map<String, Tensor> forwardText(Path dir, String variant, String cls, Map<String, Tensor> inputs)
+            throws IOException {
+        Tensor ids = need(inputs, "input_ids");
+        Map<String, Tensor> result = new LinkedHashMap<>();
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); NoGrad ng = NoGrad.enter()) {
+            if (cls.equals("T5EncoderModel")) {
+                try (T5EncoderModel t5 = T5EncoderModel.load(dir, variant, Device.cpu())) {
+                    result.put("last_hidden_state", Tensor.of(t5.forward(ids.toNDArray(m))));
+                }
+            } else {
+                try (CLIPTextModel clip = CLIPTextModel.load(dir, variant, Device.cpu())) {
+                    CLIPTextModel.Output o = clip.forward(ids.toNDArray(m));
+                    result.put("last_hidden_state", Tensor.of(o.lastHiddenState()));
+                    result.put("pooler_output", Tensor.of(o.pooled()));
+                    if (o.textEmbeds() != null) {
+                        result.put("text_embeds", Tensor.of(o.textEmbeds()));
+                    }
+                }
+            }
+        }
+        return result;
     }
 
     private static Tensor need(Map<String, Tensor> inputs, String name) {

@@ -5,7 +5,9 @@ public enum DType {
     F32(4),
     F16(2),
     /** bfloat16: read only (DJL cannot hold it; it is widened on read with {@code bits << 16}). */
-    BF16(2);
+    BF16(2),
+    /** int64: read only, for token ids (exact in float32 below 2^24, which every vocabulary is). */
+    I64(8);
 
     private final int bytes;
 
@@ -24,6 +26,6 @@ public enum DType {
             }
         }
         throw new SafeTensorsException(file, "tensor '" + tensor + "' has dtype " + name
-                + "; Flowlab reads F32, F16 and BF16");
+                + "; Flowlab reads F32, F16, BF16 and I64");
     }
 }

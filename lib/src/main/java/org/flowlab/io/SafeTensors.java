@@ -59,8 +59,8 @@ public final class SafeTensors {
     }
 
     public static byte[] encode(Map<String, Tensor> tensors, Map<String, String> metadata, DType dtype) {
-        if (dtype == DType.BF16) {
-            throw new IllegalArgumentException("Flowlab writes F32 or F16, not BF16");
+        if (dtype != DType.F32 && dtype != DType.F16) {
+            throw new IllegalArgumentException("Flowlab writes F32 or F16, not " + dtype);
         }
         JsonObject header = new JsonObject();
         if (metadata != null && !metadata.isEmpty()) {
@@ -175,6 +175,7 @@ public final class SafeTensors {
                 case F32 -> buf.getFloat(pos + 4 * i);
                 case F16 -> Half.toFloat(buf.getShort(pos + 2 * i));
                 case BF16 -> Half.bf16ToFloat(buf.getShort(pos + 2 * i));
+                case I64 -> (float) buf.getLong(pos + 8 * i);
             };
         }
         return new Tensor(shape, data);

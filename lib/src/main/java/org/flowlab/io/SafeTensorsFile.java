@@ -177,6 +177,7 @@ public final class SafeTensorsFile implements AutoCloseable {
                 case F32 -> host.create(mapped, shape, DataType.FLOAT32);
                 case F16 -> host.create(mapped, shape, DataType.FLOAT16);
                 case BF16 -> host.create(widenBf16(mapped, e.count()), shape, DataType.FLOAT32);
+                case I64 -> host.create(mapped, shape, DataType.INT64);
             };
             // toDevice(copy = true) hands back the same array when the device is already right: clone explicitly
             NDArray copy = manager.getDevice().equals(ai.djl.Device.cpu()) ? raw.duplicate()

@@ -131,12 +131,20 @@ class SafeTensorsTest {
         Files.write(garbage, gb);
         assertProblem(garbage, "not a JSON object");
 
-        Path badDtype = dir.resolve("i64.safetensors");
-        String header = "{\"w\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}";
+        Path badDtype = dir.resolve("f64.safetensors");
+        String header = "{\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}";
         ByteBuffer b = ByteBuffer.allocate(8 + header.length() + 8).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(header.length()).put(header.getBytes(StandardCharsets.UTF_8)).putLong(5);
+        b.putLong(header.length()).put(header.getBytes(StandardCharsets.UTF_8)).putDouble(5);
         Files.write(badDtype, b.array());
-        assertProblem(badDtype, "dtype I64");
+        assertProblem(badDtype, "dtype F64");
+
+        // token ids are I64: read exactly
+        Path ids = dir.resolve("i64.safetensors");
+        String h3 = "{\"ids\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}";
+        ByteBuffer b3 = ByteBuffer.allocate(8 + h3.length() + 8).order(ByteOrder.LITTLE_ENDIAN);
+        b3.putLong(h3.length()).put(h3.getBytes(StandardCharsets.UTF_8)).putLong(49407);
+        Files.write(ids, b3.array());
+        org.junit.jupiter.api.Assertions.assertEquals(49407f, SafeTensors.read(ids).tensor("ids").data()[0], 0f);
 
         Path wrongSize = dir.resolve("size.safetensors");
         String h2 = "{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}";
