@@ -101,5 +101,4 @@ final class BenchCommand implements Callable<Integer> {
             return new TrainingBatch(ToyShapes.batch(picked, manager), picked.stream().map(ToyShapes.Sample::caption).toList());
         };
     }
-
 }

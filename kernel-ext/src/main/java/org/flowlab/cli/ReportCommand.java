@@ -102,5 +102,4 @@ final class ReportCommand implements Callable<Integer> {
         }
         return 0;
     }
-
 }

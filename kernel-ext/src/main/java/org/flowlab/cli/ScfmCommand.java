@@ -254,5 +254,4 @@ final class ScfmCommand implements Runnable {
             return 0;
         }
     }
-
 }

@@ -10,17 +10,15 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import org.flowlab.model.BuiltComponent;
 import org.flowlab.model.Conditioning;
 import org.flowlab.model.Engines;
 import org.flowlab.model.FlowModel;
 import org.flowlab.model.LinearLayer;
 import org.flowlab.model.ModuleBuilder;
 import org.flowlab.model.ModuleBuilder.Init;
-import org.flowlab.model.NamedParameters;
 import org.flowlab.model.Parameter;
 
 /**
@@ -38,7 +36,7 @@ import org.flowlab.model.Parameter;
  * Legend: T = (H/2)(W/2) image tokens, L text tokens, D = heads x head_dim. Conditioning tensors:
  * {@value #TEXT} (B, L, joint_attention_dim) and {@value #POOLED} (B, pooled_projection_dim).
  */
-public final class FluxTransformer2DModel implements FlowModel, org.flowlab.model.Recomputable {
+public final class FluxTransformer2DModel extends BuiltComponent implements FlowModel, org.flowlab.model.Recomputable {
     public static final String TEXT = "encoder_hidden_states";
     public static final String POOLED = "pooled_projections";
     private static final float EPS = 1e-6f;
@@ -92,9 +90,6 @@ public final class FluxTransformer2DModel implements FlowModel, org.flowlab.mode
     }
 
     private final Config config;
-    private final NDManager manager;
-    private final NamedParameters parameters;
-    private final Map<String, LinearLayer> linears;
     private final long[] latentShape;
     private final LinearLayer xEmbedder;
     private final LinearLayer contextEmbedder;
@@ -108,8 +103,8 @@ public final class FluxTransformer2DModel implements FlowModel, org.flowlab.mode
     private volatile boolean recompute;
 
     private FluxTransformer2DModel(Config c, ModuleBuilder mb, NDManager manager, long[] latentShape) {
+        super(manager, mb);
         this.config = c;
-        this.manager = manager;
         this.latentShape = latentShape;
         int d = c.width();
         int head = c.attentionHeadDim();
@@ -151,8 +146,6 @@ public final class FluxTransformer2DModel implements FlowModel, org.flowlab.mode
         }
         normOut = mb.linear("norm_out.linear", d, 2L * d, true, Init.ZERO);
         projOut = mb.linear("proj_out", d, c.outChannels(), true, Init.ZERO);
-        parameters = mb.parameters();
-        linears = Collections.unmodifiableMap(mb.linears());
     }
 
     private static LinearLayer[] mlp(ModuleBuilder mb, String prefix, int in, int d) {
@@ -492,7 +485,7 @@ public final class FluxTransformer2DModel implements FlowModel, org.flowlab.mode
 
     @Override
     public DataType dtype() {
-        return parameters.get("proj_out.weight").array().getDataType();
+        return parameters().get("proj_out.weight").array().getDataType();
     }
 
     @Override
@@ -506,34 +499,9 @@ public final class FluxTransformer2DModel implements FlowModel, org.flowlab.mode
     }
 
     @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public NamedParameters parameters() {
-        return parameters;
-    }
-
-    @Override
-    public Map<String, LinearLayer> linears() {
-        return linears;
-    }
-
-    @Override
     public String describe() {
         return String.format(Locale.ROOT, "FluxTransformer2DModel %d double + %d single blocks, width %d, %d heads,"
                         + " %,d parameters, %s", config.numLayers(), config.numSingleLayers(), config.width(),
-                config.numAttentionHeads(), parameters.count(), manager.getDevice());
-    }
-
-    @Override
-    public String toString() {
-        return describe();
-    }
-
-    @Override
-    public void close() {
-        manager.close();
+                config.numAttentionHeads(), parameters().count(), manager().getDevice());
     }
 }

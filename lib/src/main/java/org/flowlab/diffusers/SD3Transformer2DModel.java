@@ -11,18 +11,16 @@ import ai.djl.nn.core.Linear;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
+import org.flowlab.model.BuiltComponent;
 import org.flowlab.model.Conditioning;
 import org.flowlab.model.Engines;
 import org.flowlab.model.FlowModel;
 import org.flowlab.model.LinearLayer;
 import org.flowlab.model.ModuleBuilder;
 import org.flowlab.model.ModuleBuilder.Init;
-import org.flowlab.model.NamedParameters;
 import org.flowlab.model.Parameter;
 
 /**
@@ -40,7 +38,7 @@ import org.flowlab.model.Parameter;
  * Conditioning tensors: {@value #TEXT} (B, L, joint_attention_dim), {@value #POOLED} (B, pooled_projection_dim); no
  * guidance input (SD3 uses true classifier-free guidance). The timestep is {@code 1000 sigma}, as the pipeline passes.
  */
-public final class SD3Transformer2DModel implements FlowModel {
+public final class SD3Transformer2DModel extends BuiltComponent implements FlowModel {
     public static final String TEXT = "encoder_hidden_states";
     public static final String POOLED = "pooled_projections";
     private static final float EPS = 1e-6f;
@@ -88,9 +86,6 @@ public final class SD3Transformer2DModel implements FlowModel {
     }
 
     private final Config config;
-    private final NDManager manager;
-    private final NamedParameters parameters;
-    private final Map<String, LinearLayer> linears;
     private final long[] latentShape;
     private final Parameter patchWeight; // (D, C, p, p)
     private final Parameter patchBias;
@@ -103,8 +98,8 @@ public final class SD3Transformer2DModel implements FlowModel {
     private final LinearLayer projOut;
 
     private SD3Transformer2DModel(Config c, ModuleBuilder mb, NDManager manager, long[] latentShape) {
+        super(manager, mb);
         this.config = c;
-        this.manager = manager;
         this.latentShape = latentShape;
         int d = c.width();
         int p = c.patchSize();
@@ -131,8 +126,6 @@ public final class SD3Transformer2DModel implements FlowModel {
         }
         normOut = mb.linear("norm_out.linear", d, 2L * d, true, Init.ZERO);
         projOut = mb.linear("proj_out", d, (long) p * p * c.outChannels(), true, Init.ZERO);
-        parameters = mb.parameters();
-        linears = Collections.unmodifiableMap(mb.linears());
     }
 
     /** Creation order follows diffusers' Attention: norms, q/k/v, added k/v/q, out, added out, added norms. */
@@ -329,7 +322,7 @@ public final class SD3Transformer2DModel implements FlowModel {
 
     @Override
     public DataType dtype() {
-        return parameters.get("proj_out.weight").array().getDataType();
+        return parameters().get("proj_out.weight").array().getDataType();
     }
 
     @Override
@@ -343,34 +336,9 @@ public final class SD3Transformer2DModel implements FlowModel {
     }
 
     @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public NamedParameters parameters() {
-        return parameters;
-    }
-
-    @Override
-    public Map<String, LinearLayer> linears() {
-        return linears;
-    }
-
-    @Override
     public String describe() {
         return String.format(Locale.ROOT, "SD3Transformer2DModel %d blocks (%d dual-attention), width %d, %d heads,"
                         + " %,d parameters, %s", config.numLayers(), config.dualAttentionLayers().size(), config.width(),
-                config.numAttentionHeads(), parameters.count(), manager.getDevice());
-    }
-
-    @Override
-    public String toString() {
-        return describe();
-    }
-
-    @Override
-    public void close() {
-        manager.close();
+                config.numAttentionHeads(), parameters().count(), manager().getDevice());
     }
 }

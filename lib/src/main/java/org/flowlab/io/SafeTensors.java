@@ -146,28 +146,11 @@ public final class SafeTensors {
     }
 
     private static Tensor readTensor(String name, JsonObject o, ByteBuffer buf, long dataStart, long dataLength, Path file) {
-        DType dtype = DType.parse(o.get("dtype").getAsString(), name, file);
-        JsonArray shapeJson = o.getAsJsonArray("shape");
-        long[] shape = new long[shapeJson.size()];
-        long count = 1;
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = shapeJson.get(i).getAsLong();
-            if (shape[i] < 0) {
-                throw new SafeTensorsException(file, "tensor '" + name + "' has a negative dimension");
-            }
-            count = Math.multiplyExact(count, shape[i]);
-        }
-        JsonArray offsets = o.getAsJsonArray("data_offsets");
-        long begin = offsets.get(0).getAsLong();
-        long end = offsets.get(1).getAsLong();
-        if (begin < 0 || end < begin || end > dataLength) {
-            throw new SafeTensorsException(file, "tensor '" + name + "' claims bytes [" + begin + ", " + end + ") but the data"
-                    + " section has " + dataLength + " bytes (truncated?)");
-        }
-        if (end - begin != count * dtype.bytes()) {
-            throw new SafeTensorsException(file, "tensor '" + name + "' has " + (end - begin) + " bytes but shape "
-                    + java.util.Arrays.toString(shape) + " of " + dtype + " needs " + count * dtype.bytes());
-        }
+        SafeTensorsFile.Entry e = SafeTensorsFile.entry(name, o, dataLength, file); // the header checks, shared
+        DType dtype = e.dtype();
+        long[] shape = e.shape();
+        long count = e.count();
+        long begin = e.begin();
         float[] data = new float[Math.toIntExact(count)];
         int pos = Math.toIntExact(dataStart + begin);
         for (int i = 0; i < data.length; i++) {

@@ -107,7 +107,8 @@ public final class SafeTensorsFile implements AutoCloseable {
         }
     }
 
-    private static Entry entry(String name, JsonObject o, long dataLength, Path file) {
+    /** One header entry, checked against the data section's length (a truncated file is named here). */
+    static Entry entry(String name, JsonObject o, long dataLength, Path file) {
         DType dtype = DType.parse(o.get("dtype").getAsString(), name, file);
         JsonArray s = o.getAsJsonArray("shape");
         long[] shape = new long[s.size()];

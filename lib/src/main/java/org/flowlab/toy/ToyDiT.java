@@ -9,15 +9,13 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.norm.LayerNorm;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
+import org.flowlab.model.BuiltComponent;
 import org.flowlab.model.Conditioning;
 import org.flowlab.model.FlowModel;
 import org.flowlab.model.LinearLayer;
 import org.flowlab.model.ModuleBuilder;
 import org.flowlab.model.ModuleBuilder.Init;
-import org.flowlab.model.NamedParameters;
 import org.flowlab.model.Ops;
 import org.flowlab.model.OwnedArrays;
 import org.flowlab.model.Parameter;
@@ -38,14 +36,11 @@ import org.flowlab.model.Parameter;
  * </pre>
  * Module names follow diffusers' Flux/SD3 transformers, so LoRA targets and files use the names researchers know.
  */
-public final class ToyDiT implements FlowModel {
+public final class ToyDiT extends BuiltComponent implements FlowModel {
     private static final float LN_EPS = 1e-6f;
     private static final int TIME_FREQUENCIES = 128; // sinusoidal embedding width 256
 
     private final DiTConfig config;
-    private final NDManager manager;
-    private final NamedParameters parameters;
-    private final Map<String, LinearLayer> linears;
 
     private final LinearLayer xEmbedder;
     private final LinearLayer time1;
@@ -76,8 +71,8 @@ public final class ToyDiT implements FlowModel {
      * training at a laptop-friendly learning rate stable.
      */
     ToyDiT(DiTConfig config, ModuleBuilder mb, NDManager manager) {
+        super(manager, mb);
         this.config = config;
-        this.manager = manager;
         int d = config.width();
         int e = config.textWidth();
         int p = config.patch();
@@ -120,8 +115,6 @@ public final class ToyDiT implements FlowModel {
         normOut = mb.linear("norm_out.linear", d, 2L * d, true, Init.ZERO);
         projOut = mb.linear("proj_out", d, (long) p * p * c, true, Init.ZERO);
 
-        parameters = mb.parameters();
-        linears = Collections.unmodifiableMap(mb.linears());
         imagePositions = OwnedArrays.create(manager, sinCosPositions(d, config.imageSize() / p), new Shape(1, config.tokens(), d));
         float[] freq = new float[TIME_FREQUENCIES];
         for (int i = 0; i < freq.length; i++) {
@@ -275,34 +268,9 @@ public final class ToyDiT implements FlowModel {
     }
 
     @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public NamedParameters parameters() {
-        return parameters;
-    }
-
-    @Override
-    public Map<String, LinearLayer> linears() {
-        return linears;
-    }
-
-    @Override
     public String describe() {
         return String.format(java.util.Locale.ROOT, "ToyDiT %dx%d patch %d, width %d, depth %d, %d heads, %,d parameters, %s",
                 config.imageSize(), config.imageSize(), config.patch(), config.width(), config.depth(), config.heads(),
-                parameters.count(), manager.getDevice());
-    }
-
-    @Override
-    public String toString() {
-        return describe();
-    }
-
-    @Override
-    public void close() {
-        manager.close();
+                parameters().count(), manager().getDevice());
     }
 }

@@ -6,14 +6,13 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.norm.LayerNorm;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import org.flowlab.model.BuiltComponent;
 import org.flowlab.model.Conditioning;
 import org.flowlab.model.LinearLayer;
 import org.flowlab.model.ModuleBuilder;
 import org.flowlab.model.ModuleBuilder.Init;
-import org.flowlab.model.NamedParameters;
 import org.flowlab.model.Parameter;
 import org.flowlab.model.TextEncoder;
 
@@ -26,16 +25,13 @@ import org.flowlab.model.TextEncoder;
  * </pre>
  * Its output is the conditioning tensor {@value #CONTEXT} (B, L, E) that {@link ToyDiT} reads.
  */
-public final class ToyTextEncoder implements TextEncoder {
+public final class ToyTextEncoder extends BuiltComponent implements TextEncoder {
     /** The conditioning tensor this encoder makes: (B, L, E). */
     public static final String CONTEXT = "context";
     static final float LN_EPS = 1e-6f;
 
     private final DiTConfig config;
     private final Tokenizer tokenizer;
-    private final NDManager manager;
-    private final NamedParameters parameters;
-    private final Map<String, LinearLayer> linears;
     private final Parameter tokenEmbedding; // (V, E)
     private final Parameter positions;      // (L, E)
     private final List<Layer> layers = new ArrayList<>();
@@ -49,9 +45,9 @@ public final class ToyTextEncoder implements TextEncoder {
 
     /** Creates the parameters through {@code mb} (its manager becomes this encoder's). */
     ToyTextEncoder(DiTConfig config, Tokenizer tokenizer, ModuleBuilder mb, NDManager manager) {
+        super(manager, mb);
         this.config = config;
         this.tokenizer = tokenizer;
-        this.manager = manager;
         int e = config.textWidth();
         tokenEmbedding = mb.tensor("text_model.embeddings.token_embedding.weight",
                 new Shape(tokenizer.vocabularySize(), e), Init.NORMAL_002);
@@ -74,8 +70,6 @@ public final class ToyTextEncoder implements TextEncoder {
         }
         finalNormWeight = mb.constant("text_model.final_layer_norm.weight", new Shape(e), 1f);
         finalNormBias = mb.constant("text_model.final_layer_norm.bias", new Shape(e), 0f);
-        parameters = mb.parameters();
-        linears = Collections.unmodifiableMap(mb.linears());
     }
 
     public Tokenizer tokenizer() {
@@ -113,33 +107,8 @@ public final class ToyTextEncoder implements TextEncoder {
     }
 
     @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public NamedParameters parameters() {
-        return parameters;
-    }
-
-    @Override
-    public Map<String, LinearLayer> linears() {
-        return linears;
-    }
-
-    @Override
     public String describe() {
         return String.format(java.util.Locale.ROOT, "ToyTextEncoder width %d, %d layers, %d words, %,d parameters",
-                config.textWidth(), config.textDepth(), tokenizer.vocabularySize(), parameters.count());
-    }
-
-    @Override
-    public String toString() {
-        return describe();
-    }
-
-    @Override
-    public void close() {
-        manager.close();
+                config.textWidth(), config.textDepth(), tokenizer.vocabularySize(), parameters().count());
     }
 }
