@@ -1,6 +1,7 @@
 package org.flowlab.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,7 +52,8 @@ class GaussianMixture2DTest {
         assertEquals(4, seen.size(), "a start report and one per step count");
         assertEquals(3, seen.get(3).step());
         assertTrue(seen.get(3).done());
-        assertTrue(seen.get(3).preview() instanceof org.flowlab.viz.ImageGrid);
+        EulerSweep.Result preview = assertInstanceOf(EulerSweep.Result.class, seen.get(3).preview());
+        assertEquals(3, preview.stages().size(), "the last report previews every stage");
         assertTrue(r.bundle().png().isPresent());
     }
 
