@@ -166,6 +166,10 @@ public final class T5EncoderModel implements AutoCloseable {
         return linears;
     }
 
+    public NDManager manager() {
+        return manager;
+    }
+
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "T5EncoderModel %d blocks, %,d parameters", blocks.size(), parameters.count());

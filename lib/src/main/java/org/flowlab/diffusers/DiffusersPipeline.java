@@ -1,0 +1,207 @@
+package org.flowlab.diffusers;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.schedule.DynamicShift;
+import org.flowlab.schedule.Linspace;
+import org.flowlab.schedule.ScheduleFamily;
+import org.flowlab.schedule.SchedulerConfig;
+import org.flowlab.schedule.ShiftMode;
+
+/**
+ * A diffusers pipeline folder as a {@link DiffusionModel}: {@code model_index.json} names the pipeline class and
+ * its components, each loaded from its own sub-folder; the schedule comes from {@code scheduler/scheduler_config.json}.
+ * Supported today: {@code FluxPipeline}.
+ */
+public final class DiffusersPipeline {
+    private DiffusersPipeline() {
+    }
+
+    /**
+     * How to load a pipeline.
+     *
+     * @param height image height in pixels (the latents follow from the VAE)
+     * @param width image width in pixels
+     * @param dtype the transformer's compute type (FLOAT32 or FLOAT16); text encoders and VAE compute in float32
+     * @param variant weights variant ({@code "bf16"}, {@code "fp16"}) or null
+     * @param maxSequenceLength T5's token count (Flux-dev's pipeline: 512); 0: the tokenizer folder's limit
+     */
+    public record Options(int height, int width, Device device, DataType dtype, String variant, int maxSequenceLength) {
+        public Options {
+            if (height <= 0 || width <= 0) {
+                throw new IllegalArgumentException("image size " + width + "x" + height + " must be positive");
+            }
+        }
+
+        public static Options of(int height, int width) {
+            return new Options(height, width, Device.cpu(), DataType.FLOAT32, null, 0);
+        }
+    }
+
+    public static DiffusionModel open(Path dir, Options options) {
+        JsonObject index = modelIndex(dir);
+        String cls = string(index, "_class_name", dir.resolve("model_index.json"));
+        if (!cls.equals("FluxPipeline")) {
+            throw new IllegalArgumentException(dir.resolve("model_index.json") + ": pipeline class " + cls
+                    + " is not supported (supported: FluxPipeline)");
+        }
+        return flux(dir, index, options);
+    }
+
+    private static DiffusionModel flux(Path dir, JsonObject index, Options o) {
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            AutoencoderKL vae = keep(opened, AutoencoderKL.load(component(dir, index, "vae"), o.variant(), o.device(),
+                    o.height(), o.width()));
+            long[] latent = vae.latentShape();
+            FluxTransformer2DModel transformer = keep(opened, FluxTransformer2DModel.load(component(dir, index, "transformer"),
+                    o.variant(), o.device(), (int) latent[1], (int) latent[2], o.dtype()));
+            PromptTokenizer clipTokens = PromptTokenizer.open(component(dir, index, "tokenizer"));
+            PromptTokenizer t5Tokens = PromptTokenizer.open(component(dir, index, "tokenizer_2"), o.maxSequenceLength());
+            CLIPTextModel clip = keep(opened, CLIPTextModel.load(component(dir, index, "text_encoder"), o.variant(), o.device()));
+            T5EncoderModel t5 = keep(opened, T5EncoderModel.load(component(dir, index, "text_encoder_2"), o.variant(), o.device()));
+            // the packed transformer sees (H/2)(W/2) tokens; mu follows that count
+            int tokens = (int) ((latent[1] / 2) * (latent[2] / 2));
+            SchedulerConfig scheduler = schedulerConfig(component(dir, index, "scheduler"));
+            double shift = pipelineShift(scheduler, tokens);
+            DiffusionModel.Defaults defaults = transformer.takesGuidance()
+                    ? new DiffusionModel.Defaults(28, shift, 1.0, 3.5)         // Flux-dev's pipeline call
+                    : new DiffusionModel.Defaults(4, shift, 1.0, Double.NaN);  // Flux-schnell's
+            return new DiffusionModel(dir.getFileName().toString(), transformer,
+                    new FluxTextEncoder(clipTokens, clip, t5Tokens, t5), vae, sigmasToOneOverN(scheduler), defaults,
+                    Map.of("folder", dir.toAbsolutePath().toString(), "pipeline", "FluxPipeline"));
+        } catch (IOException e) {
+            closeAll(opened);
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    /**
+     * The N-step schedule at a static shift, as a pipeline that passes {@code sigmas = linspace(1, 1/n, n)} (Flux)
+     * gets it. A dynamic scheduler's shift at a given mu is a static one ({@code e^mu} exponential, {@code mu}
+     * linear), so the family stays "steps and shift" and the pipeline's own schedule is the one at
+     * {@link #pipelineShift}.
+     */
+    static ScheduleFamily sigmasToOneOverN(SchedulerConfig config) {
+        return (steps, shift) -> config.withStaticShift(shift).setTimesteps("shift " + shift + ", " + steps + " steps",
+                steps, Linspace.of(1.0, 1.0 / steps, steps), null, OptionalDouble.empty());
+    }
+
+    /** The static shift equal to what the scheduler does at this image token count. */
+    static double pipelineShift(SchedulerConfig config, int imageTokens) {
+        return switch (config.shiftMode()) {
+            case STATIC -> config.shift();
+            case EXPONENTIAL -> Math.exp(config.dynamic().mu(imageTokens));
+            case LINEAR -> config.dynamic().mu(imageTokens);
+        };
+    }
+
+    /** {@code FlowMatchEulerDiscreteScheduler}'s config, the keys that change sigmas. */
+    static SchedulerConfig schedulerConfig(Path schedulerDir) {
+        Path file = schedulerDir.resolve("scheduler_config.json");
+        JsonObject c = json(file);
+        String cls = string(c, "_class_name", file);
+        if (!cls.equals("FlowMatchEulerDiscreteScheduler")) {
+            throw new IllegalArgumentException(file + ": scheduler " + cls + " is not supported (supported: FlowMatchEulerDiscreteScheduler)");
+        }
+        int train = c.has("num_train_timesteps") ? c.get("num_train_timesteps").getAsInt() : 1000;
+        double shift = c.has("shift") ? c.get("shift").getAsDouble() : 1.0;
+        OptionalDouble terminal = c.has("shift_terminal") && !c.get("shift_terminal").isJsonNull()
+                ? OptionalDouble.of(c.get("shift_terminal").getAsDouble()) : OptionalDouble.empty();
+        boolean dynamic = c.has("use_dynamic_shifting") && c.get("use_dynamic_shifting").getAsBoolean();
+        if (!dynamic) {
+            return new SchedulerConfig(train, ShiftMode.STATIC, shift, null, terminal);
+        }
+        String type = c.has("time_shift_type") ? c.get("time_shift_type").getAsString() : "exponential";
+        ShiftMode mode = switch (type) {
+            case "exponential" -> ShiftMode.EXPONENTIAL;
+            case "linear" -> ShiftMode.LINEAR;
+            default -> throw new IllegalArgumentException(file + ": time_shift_type '" + type
+                    + "' is not one of exponential, linear");
+        };
+        DynamicShift d = new DynamicShift(number(c, "base_shift", 0.5), number(c, "max_shift", 1.15),
+                (int) number(c, "base_image_seq_len", 256), (int) number(c, "max_image_seq_len", 4096));
+        return new SchedulerConfig(train, mode, shift, d, terminal);
+    }
+
+    private static double number(JsonObject c, String key, double otherwise) {
+        return c.has(key) && !c.get(key).isJsonNull() ? c.get(key).getAsDouble() : otherwise;
+    }
+
+    private static JsonObject modelIndex(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(dir + ": no such folder");
+        }
+        Path file = dir.resolve("model_index.json");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(dir + ": no model_index.json, so not a diffusers pipeline folder"
+                    + " (a single model's folder has config.json: see model info)");
+        }
+        return json(file);
+    }
+
+    /** The folder of a component the index names; an error names the component when it is absent. */
+    private static Path component(Path dir, JsonObject index, String name) {
+        JsonElement entry = index.get(name);
+        if (entry == null || !entry.isJsonArray() || entry.getAsJsonArray().size() != 2
+                || entry.getAsJsonArray().get(1).isJsonNull()) {
+            throw new IllegalArgumentException(dir.resolve("model_index.json") + ": the pipeline needs component '"
+                    + name + "', which it does not list");
+        }
+        Path sub = dir.resolve(name);
+        if (!Files.isDirectory(sub)) {
+            throw new IllegalArgumentException(dir + ": component '" + name + "' ("
+                    + entry.getAsJsonArray().get(1).getAsString() + ") is listed but its folder " + sub + " is missing");
+        }
+        return sub;
+    }
+
+    private static JsonObject json(Path file) {
+        try {
+            return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+        } catch (JsonParseException | IllegalStateException e) {
+            throw new IllegalArgumentException(file + ": not a JSON object (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static String string(JsonObject o, String key, Path file) {
+        JsonElement e = o.get(key);
+        if (e == null || !e.isJsonPrimitive()) {
+            throw new IllegalArgumentException(file + ": no " + key);
+        }
+        return e.getAsString();
+    }
+
+    private static <T extends AutoCloseable> T keep(List<AutoCloseable> opened, T c) {
+        opened.add(c);
+        return c;
+    }
+
+    private static void closeAll(List<AutoCloseable> opened) {
+        for (AutoCloseable c : opened) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // already failing: the first error is the one to report
+            }
+        }
+    }
+}

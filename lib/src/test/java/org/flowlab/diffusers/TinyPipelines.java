@@ -1,0 +1,53 @@
+package org.flowlab.diffusers;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Builds tiny diffusers pipeline folders from the test fixtures (random models run through diffusers'
+ * and transformers' code; see resources/diffusers-parity/README.md and resources/tokenizers/README.md).
+ */
+final class TinyPipelines {
+    static final Path PARITY = Path.of("src/test/resources/diffusers-parity");
+    static final Path TOKENIZERS = Path.of("src/test/resources/tokenizers");
+
+    private TinyPipelines() {
+    }
+
+    /**
+     * A FluxPipeline: the tiny Flux transformer (guidance-embedded, 4 latent channels packed to 16), the 4-channel
+     * VAE (downscale 2), CLIP (pooled 32) and T5 (d_model 32), the fixture tokenizers, Flux-dev's scheduler config.
+     */
+    static Path flux(Path dir) throws IOException {
+        copy(PARITY.resolve("flux_transformer"), dir.resolve("transformer"), "config.json", "diffusion_pytorch_model.safetensors");
+        copy(PARITY.resolve("vae_kl_4ch"), dir.resolve("vae"), "config.json", "diffusion_pytorch_model.safetensors");
+        copy(PARITY.resolve("clip_text_model"), dir.resolve("text_encoder"), "config.json", "model.safetensors");
+        copy(PARITY.resolve("t5_encoder_model"), dir.resolve("text_encoder_2"), "config.json", "model.safetensors");
+        copy(TOKENIZERS.resolve("clip"), dir.resolve("tokenizer"), "vocab.json", "merges.txt", "tokenizer_config.json");
+        copy(TOKENIZERS.resolve("t5"), dir.resolve("tokenizer_2"), "tokenizer.json", "tokenizer_config.json");
+        Files.createDirectories(dir.resolve("scheduler"));
+        Files.writeString(dir.resolve("scheduler/scheduler_config.json"), """
+                {"_class_name": "FlowMatchEulerDiscreteScheduler", "base_image_seq_len": 256, "base_shift": 0.5,
+                 "max_image_seq_len": 4096, "max_shift": 1.15, "num_train_timesteps": 1000, "shift": 3.0,
+                 "use_dynamic_shifting": true}
+                """);
+        Files.writeString(dir.resolve("model_index.json"), """
+                {"_class_name": "FluxPipeline", "_diffusers_version": "0.42.1",
+                 "scheduler": ["diffusers", "FlowMatchEulerDiscreteScheduler"],
+                 "text_encoder": ["transformers", "CLIPTextModel"], "text_encoder_2": ["transformers", "T5EncoderModel"],
+                 "tokenizer": ["transformers", "CLIPTokenizer"], "tokenizer_2": ["transformers", "T5TokenizerFast"],
+                 "transformer": ["diffusers", "FluxTransformer2DModel"], "vae": ["diffusers", "AutoencoderKL"],
+                 "image_encoder": [null, null], "feature_extractor": [null, null]}
+                """);
+        return dir;
+    }
+
+    private static void copy(Path from, Path to, String... names) throws IOException {
+        Files.createDirectories(to);
+        for (String n : List.of(names)) {
+            Files.copy(from.resolve(n), to.resolve(n));
+        }
+    }
+}
