@@ -100,11 +100,7 @@ final class ModelCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            ai.djl.ndarray.types.DataType type = switch (dtype) {
-                case "fp32" -> ai.djl.ndarray.types.DataType.FLOAT32;
-                case "fp16" -> ai.djl.ndarray.types.DataType.FLOAT16;
-                default -> throw new IllegalArgumentException("--dtype " + dtype + " is not supported; use fp32 or fp16");
-            };
+            ai.djl.ndarray.types.DataType type = dataType(dtype);
             Engines.prepareThread();
             Map<String, Tensor> in = Transformers.inputs(inputs, set);
             Map<String, Tensor> result = Transformers.forward(model, variant, type, in, lora);
@@ -113,5 +109,14 @@ final class ModelCommand implements Runnable {
             spec.commandLine().getErr().flush();
             return 0;
         }
+    }
+
+    /** {@code --dtype}: fp32 or fp16. */
+    static ai.djl.ndarray.types.DataType dataType(String dtype) {
+        return switch (dtype) {
+            case "fp32" -> ai.djl.ndarray.types.DataType.FLOAT32;
+            case "fp16" -> ai.djl.ndarray.types.DataType.FLOAT16;
+            default -> throw new IllegalArgumentException("--dtype " + dtype + " is not supported; use fp32 or fp16");
+        };
     }
 }

@@ -78,8 +78,9 @@ final class ScfmCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--prompts", description = "how many held-in prompts (default: ${DEFAULT-VALUE})")
-        int prompts = 96;
+        @Option(names = "--prompts", description = "a file with one prompt per line, or how many held-in prompts of"
+                + " the toy world (default: ${DEFAULT-VALUE})")
+        String prompts = "96";
 
         @Option(names = "--per-prompt", description = "samples per prompt (default: ${DEFAULT-VALUE})")
         int perPrompt = 2;
@@ -104,7 +105,7 @@ final class ScfmCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            List<String> list = ToyWorld.heldInPrompts(prompts, seed).stream().map(ShapeAttributes::caption).toList();
+            List<String> list = promptList();
             Engines.prepareThread();
             PrintWriter err = spec.commandLine().getErr();
             long t0 = System.nanoTime();
@@ -117,6 +118,23 @@ final class ScfmCommand implements Runnable {
                 err.flush();
             }
             return 0;
+        }
+
+        private List<String> promptList() throws java.io.IOException {
+            if (prompts.matches("\\d+")) {
+                return ToyWorld.heldInPrompts(Integer.parseInt(prompts), seed).stream().map(ShapeAttributes::caption)
+                        .toList();
+            }
+            Path file = Path.of(prompts);
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("--prompts " + prompts + " is neither a count nor a prompt file");
+            }
+            List<String> lines = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8).stream()
+                    .map(String::trim).filter(l -> !l.isEmpty()).toList();
+            if (lines.isEmpty()) {
+                throw new IllegalArgumentException("--prompts " + file + " holds no prompts");
+            }
+            return lines;
         }
     }
 

@@ -1,6 +1,7 @@
 package org.flowlab.diffusers;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -9,9 +10,9 @@ import java.util.List;
  * Builds tiny diffusers pipeline folders from the test fixtures (random models run through diffusers'
  * and transformers' code; see resources/diffusers-parity/README.md and resources/tokenizers/README.md).
  */
-final class TinyPipelines {
-    static final Path PARITY = Path.of("src/test/resources/diffusers-parity");
-    static final Path TOKENIZERS = Path.of("src/test/resources/tokenizers");
+public final class TinyPipelines {
+    static final String PARITY = "diffusers-parity/";
+    static final String TOKENIZERS = "tokenizers/";
 
     private TinyPipelines() {
     }
@@ -20,13 +21,13 @@ final class TinyPipelines {
      * A FluxPipeline: the tiny Flux transformer (guidance-embedded, 4 latent channels packed to 16), the 4-channel
      * VAE (downscale 2), CLIP (pooled 32) and T5 (d_model 32), the fixture tokenizers, Flux-dev's scheduler config.
      */
-    static Path flux(Path dir) throws IOException {
-        copy(PARITY.resolve("flux_transformer"), dir.resolve("transformer"), "config.json", "diffusion_pytorch_model.safetensors");
-        copy(PARITY.resolve("vae_kl_4ch"), dir.resolve("vae"), "config.json", "diffusion_pytorch_model.safetensors");
-        copy(PARITY.resolve("clip_text_model"), dir.resolve("text_encoder"), "config.json", "model.safetensors");
-        copy(PARITY.resolve("t5_encoder_model"), dir.resolve("text_encoder_2"), "config.json", "model.safetensors");
-        copy(TOKENIZERS.resolve("clip"), dir.resolve("tokenizer"), "vocab.json", "merges.txt", "tokenizer_config.json");
-        copy(TOKENIZERS.resolve("t5"), dir.resolve("tokenizer_2"), "tokenizer.json", "tokenizer_config.json");
+    public static Path flux(Path dir) throws IOException {
+        copy(PARITY + "flux_transformer", dir.resolve("transformer"), "config.json", "diffusion_pytorch_model.safetensors");
+        copy(PARITY + "vae_kl_4ch", dir.resolve("vae"), "config.json", "diffusion_pytorch_model.safetensors");
+        copy(PARITY + "clip_text_model", dir.resolve("text_encoder"), "config.json", "model.safetensors");
+        copy(PARITY + "t5_encoder_model", dir.resolve("text_encoder_2"), "config.json", "model.safetensors");
+        copy(TOKENIZERS + "clip", dir.resolve("tokenizer"), "vocab.json", "merges.txt", "tokenizer_config.json");
+        copy(TOKENIZERS + "t5", dir.resolve("tokenizer_2"), "tokenizer.json", "tokenizer_config.json");
         Files.createDirectories(dir.resolve("scheduler"));
         Files.writeString(dir.resolve("scheduler/scheduler_config.json"), """
                 {"_class_name": "FlowMatchEulerDiscreteScheduler", "base_image_seq_len": 256, "base_shift": 0.5,
@@ -44,10 +45,16 @@ final class TinyPipelines {
         return dir;
     }
 
-    private static void copy(Path from, Path to, String... names) throws IOException {
+    /** Copies fixture files from the classpath (test classes, or this module's test jar in another module). */
+    private static void copy(String from, Path to, String... names) throws IOException {
         Files.createDirectories(to);
         for (String n : List.of(names)) {
-            Files.copy(from.resolve(n), to.resolve(n));
+            try (InputStream in = TinyPipelines.class.getClassLoader().getResourceAsStream(from + "/" + n)) {
+                if (in == null) {
+                    throw new IOException("no test resource " + from + "/" + n);
+                }
+                Files.copy(in, to.resolve(n));
+            }
         }
     }
 }

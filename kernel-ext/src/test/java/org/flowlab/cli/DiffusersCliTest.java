@@ -1,0 +1,114 @@
+package org.flowlab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.flowlab.diffusers.TinyPipelines;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI on a diffusers pipeline folder (a tiny random Flux the test builds from lib's fixtures). */
+class DiffusersCliTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sampleWritesPngsThroughTheVaeDeterministicallyPerSeed() throws Exception {
+        Path flux = TinyPipelines.flux(tmp.resolve("tiny-flux"));
+        String[] args = {"sample", "--model", flux.toString(), "--image-size", "16x16", "--prompt", "a red circle",
+            "--prompt", "a blue square", "--seeds", "0-1", "--steps", "2"};
+        var a = PipelineSmokeTest.run(concat(args, "--out", tmp.resolve("a").toString()));
+        assertEquals(0, a.exitCode(), a.err());
+        var b = PipelineSmokeTest.run(concat(args, "--out", tmp.resolve("b").toString()));
+        assertEquals(0, b.exitCode(), b.err());
+        JsonArray manifest = JsonParser.parseString(Files.readString(tmp.resolve("a/manifest.json"))).getAsJsonArray();
+        assertEquals(4, manifest.size(), "2 prompts x 2 seeds");
+        for (var e : manifest) {
+            String file = e.getAsJsonObject().get("file").getAsString();
+            byte[] png = Files.readAllBytes(tmp.resolve("a").resolve(file));
+            assertArrayEquals(png, Files.readAllBytes(tmp.resolve("b").resolve(file)), file + ": same seed, same PNG");
+            assertEquals(16, javax.imageio.ImageIO.read(tmp.resolve("a").resolve(file).toFile()).getWidth());
+        }
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(tmp.resolve("a/000-seed0.png")),
+                Files.readAllBytes(tmp.resolve("a/000-seed1.png"))), "another seed, another image");
+    }
+
+    @Test
+    void glanceTrainsOnAnImageAndSamplesWithDiffusersLayoutAdapters() throws Exception {
+        Path flux = TinyPipelines.flux(tmp.resolve("tiny-flux"));
+        Path image = tmp.resolve("cat.png");
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(24, 24, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 24; y++) {
+            for (int x = 0; x < 24; x++) {
+                img.setRGB(x, y, (x * 10) << 16 | (y * 10) << 8 | 128);
+            }
+        }
+        javax.imageio.ImageIO.write(img, "png", image.toFile());
+        Path run = tmp.resolve("glance");
+        var t = PipelineSmokeTest.run("glance", "train", "--model", flux.toString(), "--image-size", "16x16",
+                "--image", image.toString(), "--caption", "a red circle", "--steps", "3", "--out", run.toString());
+        assertEquals(0, t.exitCode(), t.err());
+        var slow = org.flowlab.io.SafeTensors.read(run.resolve("slow.safetensors"));
+        assertTrue(slow.tensors().keySet().stream().allMatch(k -> k.startsWith("transformer.")), slow.tensors().keySet().toString());
+        assertTrue(slow.tensors().containsKey("transformer.transformer_blocks.0.attn.to_q.lora_A.weight"),
+                "Glance's Flux targets under diffusers' names: " + slow.tensors().keySet());
+        Path samples = tmp.resolve("glance-samples");
+        var s = PipelineSmokeTest.run("glance", "sample", "--model", flux.toString(), "--image-size", "16x16", "--lora",
+                run.toString(), "--prompt", "a red circle", "--seeds", "0", "--out", samples.toString());
+        assertEquals(0, s.exitCode(), s.err());
+        assertEquals(16, javax.imageio.ImageIO.read(samples.resolve("000-seed0.png").toFile()).getHeight());
+    }
+
+    @Test
+    void scfmPregenTrainAndSampleWithTheStudent() throws Exception {
+        Path flux = TinyPipelines.flux(tmp.resolve("tiny-flux"));
+        Path prompts = tmp.resolve("prompts.txt");
+        Files.writeString(prompts, "a red circle\na blue square on a green background\n");
+        Path cache = tmp.resolve("cache");
+        var p = PipelineSmokeTest.run("scfm", "pregen", "--model", flux.toString(), "--image-size", "16x16", "--prompts",
+                prompts.toString(), "--per-prompt", "2", "--steps", "3", "--out", cache.toString());
+        assertEquals(0, p.exitCode(), p.err());
+        Path out = tmp.resolve("scfm");
+        var t = PipelineSmokeTest.run("scfm", "train", "--model", flux.toString(), "--image-size", "16x16", "--data",
+                cache.toString(), "--steps", "2", "--batch", "2", "--rank", "2", "--out", out.toString());
+        assertEquals(0, t.exitCode(), t.err());
+        var student = org.flowlab.io.SafeTensors.read(out.resolve("student.safetensors"));
+        assertTrue(student.tensors().containsKey("transformer.single_transformer_blocks.0.proj_mlp.lora_A.weight"),
+                "SCFM targets every Linear of the transformer: " + student.tensors().keySet());
+        Path samples = tmp.resolve("student-samples");
+        var s = PipelineSmokeTest.run("sample", "--model", flux.toString(), "--image-size", "16x16", "--lora",
+                out.resolve("student.safetensors").toString(), "--prompt", "a red circle", "--seeds", "0", "--out",
+                samples.toString());
+        assertEquals(0, s.exitCode(), s.err());
+        assertTrue(Files.exists(samples.resolve("000-seed0.png")));
+    }
+
+    @Test
+    void badPipelineInputIsOneLineExitTwoAndWritesNothing() throws Exception {
+        Path out = tmp.resolve("never");
+        Path plain = Files.createDirectories(tmp.resolve("plain"));
+        var none = PipelineSmokeTest.run("sample", "--model", plain.toString(), "--prompt", "x", "--out", out.toString());
+        assertEquals(2, none.exitCode(), none.err());
+        assertTrue(none.err().contains("no model_index.json"), none.err());
+        assertEquals(1, none.err().strip().lines().count(), none.err());
+
+        Path flux = TinyPipelines.flux(tmp.resolve("tiny-flux"));
+        var size = PipelineSmokeTest.run("sample", "--model", flux.toString(), "--image-size", "16by16", "--prompt", "x",
+                "--out", out.toString());
+        assertEquals(2, size.exitCode(), size.err());
+        assertTrue(size.err().contains("16by16"), size.err());
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}
