@@ -8,7 +8,10 @@
  * org.flowlab.diffusers.CLIPTextModel} and {@link org.flowlab.diffusers.T5EncoderModel} are the text encoders the
  * pipelines use, all built from the small functions of {@code Blocks}. Every Linear carries its state_dict name, so
  * LoRA targets, files and errors use the names a researcher knows. Checked against the libraries' own outputs on tiny
- * random fixtures (src/test/resources/diffusers-parity). {@link org.flowlab.diffusers.Transformers} is what the
- * {@code flowlab model} commands call.
+ * random fixtures (src/test/resources/diffusers-parity). {@link org.flowlab.diffusers.PromptTokenizer} gives the
+ * ids transformers gives ({@link org.flowlab.diffusers.CLIPTokenizer} from vocab and merges, or a tokenizer.json).
+ * {@link org.flowlab.diffusers.DiffusersPipeline} opens a pipeline folder ({@code model_index.json}) as a
+ * {@link org.flowlab.model.DiffusionModel}, with {@link org.flowlab.diffusers.FluxTextEncoder} as Flux's text
+ * encoder. {@link org.flowlab.diffusers.Transformers} is what the {@code flowlab model} commands call.
  */
 package org.flowlab.diffusers;
