@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
 from transformers import CLIPTokenizer, T5TokenizerFast
 
 OUT = sys.argv[1]
@@ -79,10 +79,11 @@ def t5_folder(path):
     pieces += [(w, -2.0 - i * 0.1) for i, w in enumerate(words)]
     pieces += [(c, -8.0) for c in "▁abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;!'s"]
     tok = Tokenizer(models.Unigram(pieces, unk_id=2))
-    tok.normalizer = normalizers.Sequence([normalizers.Replace(" {2,}", " ")])
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    # T5's own pipeline (what transformers' T5Tokenizer rebuilds on load): split on whitespace, then Metaspace
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(),
+                                                 pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)])
     tok.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
-    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     tok.save(f"{path}/tokenizer.json")
     with open(f"{path}/tokenizer_config.json", "w") as f:
         json.dump({"model_max_length": T5_MAX, "pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>",
@@ -106,6 +107,9 @@ clip.backend_tokenizer.save(f"{OUT}/clip-json/tokenizer.json")
 with open(f"{OUT}/clip-json/tokenizer_config.json", "w") as f:
     json.dump({"model_max_length": CLIP_MAX, "pad_token": "!", "tokenizer_class": "CLIPTokenizer"}, f, indent=1)
 t5 = t5_folder(f"{OUT}/t5")
+# the pipelines load their tokenizers with from_pretrained: that path must give the same ids
+assert ids(CLIPTokenizer.from_pretrained(f"{OUT}/clip"), CLIP_MAX) == ids(clip, CLIP_MAX)
+assert ids(T5TokenizerFast.from_pretrained(f"{OUT}/t5"), T5_MAX) == ids(t5, T5_MAX)
 with open(f"{OUT}/expected.json", "w", encoding="utf-8") as f:
     json.dump({"prompts": PROMPTS, "clip": ids(clip, CLIP_MAX), "t5": ids(t5, T5_MAX),
                "clip_truncated": cut(clip, CLIP_MAX), "t5_truncated": cut(t5, T5_MAX)}, f, ensure_ascii=False, indent=1)

@@ -11,7 +11,11 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import com.google.gson.JsonParser;
+import org.flowlab.flow.EulerSampler;
+import org.flowlab.io.SafeTensors;
 import org.flowlab.flow.Pipeline;
 import org.flowlab.flow.SamplingPlan;
 import org.flowlab.lora.Lora;
@@ -52,6 +56,41 @@ class DiffusersPipelineTest {
             assertEquals(0, maxAbs(states, c.tensor(FluxTransformer2DModel.TEXT)), "encoder_hidden_states: T5's last hidden state");
             assertEquals(3.5f, c.guidance().toFloatArray()[0]);
         }
+    }
+
+    /**
+     * diffusers' FluxPipeline on the same folder from the same initial latents (tests/pipeline_parity/flux_reference.py):
+     * prompt embeddings, the final latents after 4 steps at guidance 3.5, and the decoded image agree.
+     */
+    @Test
+    void matchesDiffusersFluxPipelineEndToEnd() throws IOException {
+        Engines.prepareThread();
+        Path dir = TinyPipelines.flux(tmp.resolve("tiny-flux"));
+        SafeTensors.Contents ref = SafeTensors.read(Path.of("src/test/resources/pipeline-parity/flux.safetensors"));
+        List<String> prompts = new ArrayList<>();
+        JsonParser.parseString(ref.metadata().get("prompts")).getAsJsonArray().forEach(e -> prompts.add(e.getAsString()));
+        int steps = Integer.parseInt(ref.metadata().get("steps"));
+        try (DiffusionModel model = DiffusersPipeline.open(dir, new DiffusersPipeline.Options(16, 16, Device.cpu(),
+                     ai.djl.ndarray.types.DataType.FLOAT32, null, Integer.parseInt(ref.metadata().get("max_sequence_length"))));
+             NDManager m = Engines.get().newBaseManager();
+             NoGrad ng = NoGrad.enter()) {
+            Conditioning c = model.encode(prompts, m);
+            assertEquals(0, maxAbs(array(m, ref, "encoder_hidden_states"), c.tensor(FluxTransformer2DModel.TEXT)), 1e-5);
+            assertEquals(0, maxAbs(array(m, ref, "pooled_projections"), c.tensor(FluxTransformer2DModel.POOLED)), 1e-5);
+            SamplingPlan plan = SamplingPlan.of(model.schedule(steps), Lora.BASE);
+            NDArray latents = EulerSampler.sample(model.transformer(), plan, array(m, ref, "noise"), c).images();
+            double latentError = maxAbs(array(m, ref, "latents"), latents);
+            assertTrue(latentError < 1e-4, "final latents within 1e-4 of diffusers': " + latentError);
+            // the pipeline's image processor clamps to [-1, 1] (as PNG writing does here)
+            double imageError = maxAbs(array(m, ref, "image"), model.codec().decode(latents).clip(-1, 1));
+            assertTrue(imageError < 1e-4, "decoded image within 1e-4 of diffusers': " + imageError);
+            System.out.printf(java.util.Locale.ROOT, "FluxPipeline parity: latents %.2e, image %.2e%n", latentError, imageError);
+        }
+    }
+
+    private static NDArray array(NDManager m, SafeTensors.Contents c, String key) {
+        org.flowlab.io.Tensor t = c.tensor(key);
+        return m.create(t.data(), new ai.djl.ndarray.types.Shape(t.shape()));
     }
 
     @Test

@@ -19,11 +19,16 @@ public final class TinyPipelines {
 
     /**
      * A FluxPipeline: the tiny Flux transformer (guidance-embedded, 4 latent channels packed to 16), the 4-channel
-     * VAE (downscale 2), CLIP (pooled 32) and T5 (d_model 32), the fixture tokenizers, Flux-dev's scheduler config.
+     * VAE (downscale 2) with Flux's scaling and shift factors, CLIP (pooled 32) and T5 (d_model 32), the fixture
+     * tokenizers, Flux-dev's scheduler config. tests/pipeline_parity/flux_reference.py builds the same folder.
      */
     public static Path flux(Path dir) throws IOException {
         copy(PARITY + "flux_transformer", dir.resolve("transformer"), "config.json", "diffusion_pytorch_model.safetensors");
         copy(PARITY + "vae_kl_4ch", dir.resolve("vae"), "config.json", "diffusion_pytorch_model.safetensors");
+        // Flux's own latent scaling, so the pipeline's shift_factor path runs
+        Path vae = dir.resolve("vae/config.json");
+        Files.writeString(vae, Files.readString(vae).replace("\"scaling_factor\": 0.18215", "\"scaling_factor\": 0.3611")
+                .replace("\"shift_factor\": null", "\"shift_factor\": 0.1159"));
         copy(PARITY + "clip_text_model", dir.resolve("text_encoder"), "config.json", "model.safetensors");
         copy(PARITY + "t5_encoder_model", dir.resolve("text_encoder_2"), "config.json", "model.safetensors");
         copy(TOKENIZERS + "clip", dir.resolve("tokenizer"), "vocab.json", "merges.txt", "tokenizer_config.json");
