@@ -58,8 +58,9 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--lora-scale", description = "LoRA scale (default: the LoRA's recommendation, else 1)")
     Double loraScale;
 
-    @Option(names = "--cfg", description = "classifier-free guidance weight; 1 = off (default: ${DEFAULT-VALUE})")
-    double cfg = 1.0;
+    @Option(names = "--cfg", description = "classifier-free guidance weight; 1 = off (default: the model's: 1 for the"
+            + " toy and Flux, 7 for SD3)")
+    Double cfg;
 
     @Option(names = "--batch", description = "images per model call (default: ${DEFAULT-VALUE})")
     int batch = 16;
@@ -92,12 +93,13 @@ final class SampleCommand implements Callable<Integer> {
             if (n < 1) {
                 throw new IllegalArgumentException("--steps " + n + " is not allowed; use 1 or more");
             }
-            SamplingPlan plan = SamplingPlan.of(base.schedule(n, s), lora == null ? Lora.BASE : "lora").withGuidance(cfg);
+            double w = cfg != null ? cfg : base.defaults().cfg();
+            SamplingPlan plan = SamplingPlan.of(base.schedule(n, s), lora == null ? Lora.BASE : "lora").withGuidance(w);
             String method = (lora == null ? "teacher" : lora.getFileName().toString()) + "@" + n;
             Pipeline.Request request = new Pipeline.Request(plan, lora == null ? 0 : scale,
                     guidance == null ? Double.NaN : guidance);
             SampleSet.Generated g = SampleSet.generate(base, method, request, s, promptList, seeds, batch);
-            SampleSet.write(out, g, method + ", shift " + s + (cfg != 1 ? ", CFG " + cfg : ""), promptList.size());
+            SampleSet.write(out, g, method + ", shift " + s + (w != 1 ? ", CFG " + w : ""), promptList.size());
             double mean = g.entries().stream().mapToDouble(SampleSet.Entry::seconds).average().orElse(0);
             err.printf(Locale.ROOT, "%d images (%s, %d NFE each, %.1f ms per image) -> %s%n", g.entries().size(), method,
                     plan.nfe(), mean * 1000, out);

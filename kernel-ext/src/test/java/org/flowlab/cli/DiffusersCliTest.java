@@ -40,6 +40,21 @@ class DiffusersCliTest {
     }
 
     @Test
+    void sd3SamplesWithTrueCfgByDefault() throws Exception {
+        Path sd3 = TinyPipelines.sd3(tmp.resolve("tiny-sd3"));
+        String[] args = {"sample", "--model", sd3.toString(), "--image-size", "16x16", "--prompt", "a red circle",
+            "--seeds", "0", "--steps", "2"};
+        var guided = PipelineSmokeTest.run(concat(args, "--out", tmp.resolve("guided").toString()));
+        assertEquals(0, guided.exitCode(), guided.err());
+        var plain = PipelineSmokeTest.run(concat(args, "--cfg", "1", "--out", tmp.resolve("plain").toString()));
+        assertEquals(0, plain.exitCode(), plain.err());
+        assertTrue(guided.err().contains("4 NFE"), "CFG 7 doubles the model calls: " + guided.err());
+        assertTrue(plain.err().contains("2 NFE"), plain.err());
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(tmp.resolve("guided/000-seed0.png")),
+                Files.readAllBytes(tmp.resolve("plain/000-seed0.png"))), "guidance changes the image");
+    }
+
+    @Test
     void glanceTrainsOnAnImageAndSamplesWithDiffusersLayoutAdapters() throws Exception {
         Path flux = TinyPipelines.flux(tmp.resolve("tiny-flux"));
         Path image = tmp.resolve("cat.png");

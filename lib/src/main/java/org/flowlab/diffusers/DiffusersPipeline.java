@@ -24,7 +24,7 @@ import org.flowlab.schedule.ShiftMode;
 /**
  * A diffusers pipeline folder as a {@link DiffusionModel}: {@code model_index.json} names the pipeline class and
  * its components, each loaded from its own sub-folder; the schedule comes from {@code scheduler/scheduler_config.json}.
- * Supported today: {@code FluxPipeline}.
+ * Supported: {@code FluxPipeline}, {@code StableDiffusion3Pipeline}.
  */
 public final class DiffusersPipeline {
     private DiffusersPipeline() {
@@ -37,7 +37,7 @@ public final class DiffusersPipeline {
      * @param width image width in pixels
      * @param dtype the transformer's compute type (FLOAT32 or FLOAT16); text encoders and VAE compute in float32
      * @param variant weights variant ({@code "bf16"}, {@code "fp16"}) or null
-     * @param maxSequenceLength T5's token count (Flux-dev's pipeline: 512); 0: the tokenizer folder's limit
+     * @param maxSequenceLength T5's token count; 0: the pipeline's default (Flux 512, SD3 256) within the tokenizer's limit
      */
     public record Options(int height, int width, Device device, DataType dtype, String variant, int maxSequenceLength) {
         public Options {
@@ -54,11 +54,55 @@ public final class DiffusersPipeline {
     public static DiffusionModel open(Path dir, Options options) {
         JsonObject index = modelIndex(dir);
         String cls = string(index, "_class_name", dir.resolve("model_index.json"));
-        if (!cls.equals("FluxPipeline")) {
-            throw new IllegalArgumentException(dir.resolve("model_index.json") + ": pipeline class " + cls
-                    + " is not supported (supported: FluxPipeline)");
+        return switch (cls) {
+            case "FluxPipeline" -> flux(dir, index, options);
+            case "StableDiffusion3Pipeline" -> sd3(dir, index, options);
+            default -> throw new IllegalArgumentException(dir.resolve("model_index.json") + ": pipeline class " + cls
+                    + " is not supported (supported: FluxPipeline, StableDiffusion3Pipeline)");
+        };
+    }
+
+    private static DiffusionModel sd3(Path dir, JsonObject index, Options o) {
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            AutoencoderKL vae = keep(opened, AutoencoderKL.load(component(dir, index, "vae"), o.variant(), o.device(),
+                    o.height(), o.width()));
+            long[] latent = vae.latentShape();
+            SD3Transformer2DModel transformer = keep(opened, SD3Transformer2DModel.load(component(dir, index, "transformer"),
+                    o.variant(), o.device(), (int) latent[1], (int) latent[2], o.dtype()));
+            CLIPTextModel clipL = keep(opened, CLIPTextModel.load(component(dir, index, "text_encoder"), o.variant(), o.device()));
+            CLIPTextModel clipG = keep(opened, CLIPTextModel.load(component(dir, index, "text_encoder_2"), o.variant(), o.device()));
+            T5EncoderModel t5 = keep(opened, T5EncoderModel.load(component(dir, index, "text_encoder_3"), o.variant(), o.device()));
+            SD3TextEncoder text = new SD3TextEncoder(PromptTokenizer.open(component(dir, index, "tokenizer")), clipL,
+                    PromptTokenizer.open(component(dir, index, "tokenizer_2")), clipG,
+                    t5Tokenizer(component(dir, index, "tokenizer_3"), o.maxSequenceLength(), 256), t5);
+            SchedulerConfig scheduler = schedulerConfig(component(dir, index, "scheduler"));
+            if (scheduler.shiftMode().isDynamic()) {
+                throw new IllegalArgumentException(dir.resolve("scheduler/scheduler_config.json")
+                        + ": use_dynamic_shifting is set, but StableDiffusion3Pipeline passes no mu");
+            }
+            // the pipeline's call: 28 steps, true CFG 7 with the empty negative prompt, the scheduler's static shift
+            DiffusionModel.Defaults defaults = new DiffusionModel.Defaults(28, scheduler.shift(), 7.0, Double.NaN);
+            ScheduleFamily schedules = (steps, shift) -> scheduler.withStaticShift(shift)
+                    .setTimesteps("shift " + shift + ", " + steps + " steps", steps, null, null, OptionalDouble.empty());
+            return new DiffusionModel(dir.getFileName().toString(), transformer, text, vae, schedules, defaults,
+                    Map.of("folder", dir.toAbsolutePath().toString(), "pipeline", "StableDiffusion3Pipeline"));
+        } catch (IOException e) {
+            closeAll(opened);
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            closeAll(opened);
+            throw e;
         }
-        return flux(dir, index, options);
+    }
+
+    /** T5's token count: the one asked for, else the pipeline's default capped by the tokenizer's own limit. */
+    private static PromptTokenizer t5Tokenizer(Path folder, int asked, int pipelineDefault) {
+        if (asked > 0) {
+            return PromptTokenizer.open(folder, asked);
+        }
+        int limit = PromptTokenizer.TokenizerConfig.read(folder).modelMaxLength().orElse(pipelineDefault);
+        return PromptTokenizer.open(folder, Math.min(limit, pipelineDefault));
     }
 
     private static DiffusionModel flux(Path dir, JsonObject index, Options o) {
@@ -70,7 +114,7 @@ public final class DiffusersPipeline {
             FluxTransformer2DModel transformer = keep(opened, FluxTransformer2DModel.load(component(dir, index, "transformer"),
                     o.variant(), o.device(), (int) latent[1], (int) latent[2], o.dtype()));
             PromptTokenizer clipTokens = PromptTokenizer.open(component(dir, index, "tokenizer"));
-            PromptTokenizer t5Tokens = PromptTokenizer.open(component(dir, index, "tokenizer_2"), o.maxSequenceLength());
+            PromptTokenizer t5Tokens = t5Tokenizer(component(dir, index, "tokenizer_2"), o.maxSequenceLength(), 512);
             CLIPTextModel clip = keep(opened, CLIPTextModel.load(component(dir, index, "text_encoder"), o.variant(), o.device()));
             T5EncoderModel t5 = keep(opened, T5EncoderModel.load(component(dir, index, "text_encoder_2"), o.variant(), o.device()));
             // the packed transformer sees (H/2)(W/2) tokens; mu follows that count

@@ -11,7 +11,7 @@
  * random fixtures (src/test/resources/diffusers-parity). {@link org.flowlab.diffusers.PromptTokenizer} gives the
  * ids transformers gives ({@link org.flowlab.diffusers.CLIPTokenizer} from vocab and merges, or a tokenizer.json).
  * {@link org.flowlab.diffusers.DiffusersPipeline} opens a pipeline folder ({@code model_index.json}) as a
- * {@link org.flowlab.model.DiffusionModel}, with {@link org.flowlab.diffusers.FluxTextEncoder} as Flux's text
- * encoder. {@link org.flowlab.diffusers.Transformers} is what the {@code flowlab model} commands call.
+ * {@link org.flowlab.model.DiffusionModel}, with {@link org.flowlab.diffusers.FluxTextEncoder} and {@link
+ * org.flowlab.diffusers.SD3TextEncoder} as the pipelines' text encoders. {@link org.flowlab.diffusers.Transformers} is what the {@code flowlab model} commands call.
  */
 package org.flowlab.diffusers;

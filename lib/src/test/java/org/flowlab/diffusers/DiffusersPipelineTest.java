@@ -88,6 +88,42 @@ class DiffusersPipelineTest {
         }
     }
 
+    /**
+     * diffusers' StableDiffusion3Pipeline on the same folder from the same latents (tests/pipeline_parity/sd3_reference.py):
+     * prompt and empty-prompt embeddings, the final latents after 4 steps of true CFG 3.0, and the image agree.
+     */
+    @Test
+    void matchesDiffusersSd3PipelineEndToEnd() throws IOException {
+        Engines.prepareThread();
+        Path dir = TinyPipelines.sd3(tmp.resolve("tiny-sd3"));
+        SafeTensors.Contents ref = SafeTensors.read(Path.of("src/test/resources/pipeline-parity/sd3.safetensors"));
+        List<String> prompts = new ArrayList<>();
+        JsonParser.parseString(ref.metadata().get("prompts")).getAsJsonArray().forEach(e -> prompts.add(e.getAsString()));
+        int steps = Integer.parseInt(ref.metadata().get("steps"));
+        double cfg = Double.parseDouble(ref.metadata().get("cfg"));
+        try (DiffusionModel model = DiffusersPipeline.open(dir, new DiffusersPipeline.Options(16, 16, Device.cpu(),
+                     ai.djl.ndarray.types.DataType.FLOAT32, null, Integer.parseInt(ref.metadata().get("max_sequence_length"))));
+             NDManager m = Engines.get().newBaseManager();
+             NoGrad ng = NoGrad.enter()) {
+            assertEquals(7.0, model.defaults().cfg(), "SD3's pipeline guides with CFG 7 by default");
+            Conditioning c = model.encode(prompts, m);
+            Conditioning u = model.encode(List.of("", ""), m);
+            assertEquals(0, maxAbs(array(m, ref, "encoder_hidden_states"), c.tensor(SD3Transformer2DModel.TEXT)), 1e-5);
+            assertEquals(0, maxAbs(array(m, ref, "pooled_projections"), c.tensor(SD3Transformer2DModel.POOLED)), 1e-5);
+            assertEquals(0, maxAbs(array(m, ref, "negative_encoder_hidden_states"), u.tensor(SD3Transformer2DModel.TEXT)), 1e-5);
+            assertEquals(0, maxAbs(array(m, ref, "negative_pooled_projections"), u.tensor(SD3Transformer2DModel.POOLED)), 1e-5);
+            SamplingPlan plan = SamplingPlan.of(model.schedule(steps), Lora.BASE).withGuidance(cfg);
+            NDArray latents = EulerSampler.sample(model.transformer(), plan, array(m, ref, "noise"), c, u, false,
+                    org.flowlab.progress.ProgressListener.NONE).images();
+            double latentError = maxAbs(array(m, ref, "latents"), latents);
+            assertTrue(latentError < 1e-4, "final latents within 1e-4 of diffusers': " + latentError);
+            double imageError = maxAbs(array(m, ref, "image"), model.codec().decode(latents).clip(-1, 1));
+            assertTrue(imageError < 1e-4, "decoded image within 1e-4 of diffusers': " + imageError);
+            System.out.printf(java.util.Locale.ROOT, "StableDiffusion3Pipeline parity: latents %.2e, image %.2e%n",
+                    latentError, imageError);
+        }
+    }
+
     private static NDArray array(NDManager m, SafeTensors.Contents c, String key) {
         org.flowlab.io.Tensor t = c.tensor(key);
         return m.create(t.data(), new ai.djl.ndarray.types.Shape(t.shape()));
