@@ -12,6 +12,7 @@
  * ids transformers gives ({@link org.flowlab.diffusers.CLIPTokenizer} from vocab and merges, or a tokenizer.json).
  * {@link org.flowlab.diffusers.DiffusersPipeline} opens a pipeline folder ({@code model_index.json}) as a
  * {@link org.flowlab.model.DiffusionModel}, with {@link org.flowlab.diffusers.FluxTextEncoder} and {@link
- * org.flowlab.diffusers.SD3TextEncoder} as the pipelines' text encoders. {@link org.flowlab.diffusers.Transformers} is what the {@code flowlab model} commands call.
+ * org.flowlab.diffusers.SD3TextEncoder} as the pipelines' text encoders. {@link org.flowlab.diffusers.Transformers}
+ * is what the {@code flowlab model} commands call.
  */
 package org.flowlab.diffusers;
