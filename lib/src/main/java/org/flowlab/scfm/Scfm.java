@@ -84,6 +84,7 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
     private final DiffusionModel model;
     private final FlowModel transformer;
     private final TeacherCache data;
+    private final boolean cachedConditioning;
     private final Lora lora;
     private final LoraAdapter student;
     private final Ema fast;
@@ -139,6 +140,33 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
         this.fast = Ema.create("fast", student, config.fastDecay(), Ema.Start.ZERO);
         this.slow = Ema.create("slow", student, config.slowDecay(), Ema.Start.ZERO);
         this.optimizer = new AdamW(List.copyOf(student.parameters().all()), config.optimizer(), transformer.manager());
+        this.cachedConditioning = data.hasEmbeddings() && sameTextEncoder(model, data);
+    }
+
+    /**
+     * Whether the cache's conditioning is this model's: its base text encoder reproduces the cached empty-prompt
+     * conditioning. A cache made by another model's encoder is not used (the step encodes its prompts instead).
+     */
+    private static boolean sameTextEncoder(DiffusionModel model, TeacherCache data) {
+        try (NDManager m = model.transformer().manager().newSubManager();
+             NoGrad ng = NoGrad.enter();
+             Lora.Scope base = Lora.of(model.textEncoder()).useBase()) {
+            Conditioning own = model.textEncoder().encode(List.of(""), m);
+            Conditioning cached = data.conditioning(List.of(""), m);
+            for (Map.Entry<String, NDArray> e : own.tensors().entrySet()) {
+                NDArray c = cached.tensors().get(e.getKey());
+                if (c == null || !c.getShape().equals(e.getValue().getShape())
+                        || c.sub(e.getValue()).abs().max().getFloat() > 1e-5f) {
+                    return false;
+                }
+            }
+            return own.tensors().keySet().equals(cached.tensors().keySet());
+        }
+    }
+
+    /** Whether steps read the cache's prompt conditioning instead of running the text encoder. */
+    public boolean usesCachedConditioning() {
+        return cachedConditioning;
     }
 
     public ScfmConfig config() {
@@ -237,9 +265,14 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
             TeacherCache.Batch batch = data.batch(rows, m);                                  // the one upload
             NDArray x0 = batch.x0();                                                           // (B,C,H,W)
             NDArray noise = Noise.gaussian(m, Noise.stream(c.seed(), step, NOISE), x0.getShape());
-            Conditioning cond = condition(batch.prompts(), Noise.stream(c.seed(), step, GUIDANCE), m);
-            Conditioning uncond = c.teacherCfg() == 1.0 ? null : condition(Collections.nCopies(b, ""),
+            Conditioning cond = withGuidanceDraw(cachedConditioning ? batch.cond() : encode(batch.prompts(), m),
                     Noise.stream(c.seed(), step, GUIDANCE), m);
+            Conditioning uncond = null;
+            if (c.teacherCfg() != 1.0) {
+                List<String> empty = Collections.nCopies(b, "");
+                uncond = withGuidanceDraw(cachedConditioning ? data.conditioning(empty, m) : encode(empty, m),
+                        Noise.stream(c.seed(), step, GUIDANCE), m);
+            }
             DrawTensors d = DrawTensors.of(draws, c.tSkip(), m);
             NDArray xT = Flow.noised(x0, noise, d.sigma());                                   // (1 - s) x0 + s noise
 
@@ -301,16 +334,19 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
         }
     }
 
-    /** The prompts' conditioning from the base text encoder (no LoRA), with g ~ U[0, 7.5) for a guidance model. */
-    private Conditioning condition(List<String> prompts, SplittableRandom guidanceRng, NDManager m) {
-        Conditioning cond;
+    /** The prompts' conditioning from the base text encoder (no LoRA), for a cache that holds none. */
+    private Conditioning encode(List<String> prompts, NDManager m) {
         try (NoGrad ng = NoGrad.enter(); Lora.Scope base = Lora.of(model.textEncoder()).useBase()) {
-            cond = model.textEncoder().encode(prompts, m);
+            return model.textEncoder().encode(prompts, m);
         }
+    }
+
+    /** For a guidance-embedded model, g ~ U[0, 7.5) per sample. */
+    private Conditioning withGuidanceDraw(Conditioning cond, SplittableRandom guidanceRng, NDManager m) {
         if (!transformer.takesGuidance()) {
             return cond;
         }
-        float[] g = new float[prompts.size()];
+        float[] g = new float[cond.batchSize()];
         for (int i = 0; i < g.length; i++) {
             g[i] = (float) (GUIDANCE_MAX * guidanceRng.nextDouble());
         }

@@ -78,6 +78,88 @@ class ScfmTest {
         }
     }
 
+    /** The model's text encoder, counting its calls. */
+    static final class CountingText implements org.flowlab.model.TextEncoder {
+        final org.flowlab.model.TextEncoder inner;
+        int calls;
+
+        CountingText(org.flowlab.model.TextEncoder inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public org.flowlab.model.Conditioning encode(List<String> prompts, NDManager manager) {
+            calls++;
+            return inner.encode(prompts, manager);
+        }
+
+        @Override
+        public NDManager manager() {
+            return inner.manager();
+        }
+
+        @Override
+        public org.flowlab.model.NamedParameters parameters() {
+            return inner.parameters();
+        }
+
+        @Override
+        public java.util.Map<String, org.flowlab.model.LinearLayer> linears() {
+            return inner.linears();
+        }
+
+        @Override
+        public String describe() {
+            return inner.describe();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    static DiffusionModel counting(DiffusionModel m, CountingText text) {
+        return new DiffusionModel(m.name(), m.transformer(), text, m.codec(), m.schedules(), m.defaults(), m.metadata());
+    }
+
+    @Test
+    void pregenCachesEachPromptsConditioningAndASecondRunEncodesNothing() throws IOException {
+        Path own = dir.resolve("cache-embeddings");
+        List<String> prompts = ToyWorld.heldInPrompts(3, 4).stream().map(a -> a.caption()).toList();
+        try (DiffusionModel base = TestModels.awake(TINY, 1)) {
+            CountingText text = new CountingText(base.textEncoder());
+            DiffusionModel teacher = counting(base, text);
+            TeacherCache cache = TeacherCache.pregenerate(teacher, prompts, 2, 7, new TeacherCache.Settings(3, 1.0, 1.0),
+                    own, p -> { });
+            assertTrue(text.calls > 0);
+            assertTrue(cache.hasEmbeddings());
+            try (var files = Files.list(own.resolve(TeacherCache.EMBEDDINGS))) {
+                assertEquals(prompts.size() + 1, files.count(), "one file per distinct prompt, and the empty prompt");
+            }
+            try (NDManager m = base.transformer().manager().newSubManager(); NoGrad ng = NoGrad.enter()) {
+                NDArray cached = cache.conditioning(List.of(prompts.get(1)), m).tensors().values().iterator().next();
+                NDArray fresh = base.textEncoder().encode(List.of(prompts.get(1)), m).tensors().values().iterator().next();
+                assertTrue(cached.sub(fresh).abs().max().getFloat() < 1e-5, "the cache holds the encoder's output");
+            }
+            text.calls = 0;
+            TeacherCache.pregenerate(teacher, prompts, 2, 7, new TeacherCache.Settings(3, 1.0, 1.0), own, p -> { });
+            assertEquals(0, text.calls, "a second pregen on the same prompts encodes nothing (and samples nothing)");
+
+            // training with the teacher's own base model reads the cache; another model's encoder does not
+            try (Scfm scfm = new Scfm(teacher, TeacherCache.open(own), config())) {
+                assertTrue(scfm.usesCachedConditioning());
+                text.calls = 0;
+                scfm.step();
+                scfm.step();
+                assertEquals(0, text.calls, "training runs no text encoder");
+            }
+        }
+        try (DiffusionModel other = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(other, TeacherCache.open(own), config())) {
+            assertTrue(!scfm.usesCachedConditioning(), "a cache made by another text encoder is not used");
+        }
+    }
+
     @Test
     void stepTraceAlgebraAndGuides() throws IOException {
         try (DiffusionModel model = TestModels.awake(TINY, 2); Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir),
