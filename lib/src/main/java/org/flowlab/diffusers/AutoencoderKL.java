@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.flowlab.model.LatentCodec;
 import org.flowlab.model.LinearLayer;
 import org.flowlab.model.ModuleBuilder;
@@ -170,20 +171,8 @@ public final class AutoencoderKL implements LatentCodec, AutoCloseable {
 
     /** Loads a diffusers {@code vae/} folder, for images of {@code height} x {@code width} pixels. */
     public static AutoencoderKL load(Path dir, String variant, Device device, int height, int width) throws IOException {
-        try (ModelFolder f = ModelFolder.open(dir, variant, DataType.FLOAT32)) {
-            if (!f.className().equals("AutoencoderKL")) {
-                throw new IllegalArgumentException(dir + "/config.json is a " + f.className() + ", not an AutoencoderKL");
-            }
-            NDManager m = org.flowlab.model.Engines.get().newBaseManager(device);
-            try {
-                AutoencoderKL vae = new AutoencoderKL(f, new ModuleBuilder(m, f), m, height, width);
-                f.requireAllRead();
-                return vae;
-            } catch (RuntimeException e) {
-                m.close();
-                throw e;
-            }
-        }
+        return ModelFolder.load(dir, variant, DataType.FLOAT32, device, "an AutoencoderKL", Set.of("AutoencoderKL"),
+                (f, mb, m) -> new AutoencoderKL(f, mb, m, height, width));
     }
 
     // ---- the networks ----

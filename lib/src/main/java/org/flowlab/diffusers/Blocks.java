@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.flowlab.model.LinearLayer;
+import org.flowlab.model.ModuleBuilder;
 import org.flowlab.model.Ops;
 import org.flowlab.model.OwnedArrays;
 
@@ -16,6 +18,18 @@ import org.flowlab.model.OwnedArrays;
  */
 final class Blocks {
     private Blocks() {
+    }
+
+    /** diffusers' TimestepEmbedding ({@code linear_1}, SiLU, {@code linear_2}): the timestep, guidance and pooled-text embedders. */
+    record TimestepEmbedding(LinearLayer linear1, LinearLayer linear2) {
+        static TimestepEmbedding of(ModuleBuilder mb, String prefix, int in, int d) {
+            return new TimestepEmbedding(mb.linear(prefix + ".linear_1", in, d, true, ModuleBuilder.Init.NORMAL_002),
+                    mb.linear(prefix + ".linear_2", d, d, true, ModuleBuilder.Init.NORMAL_002));
+        }
+
+        NDArray forward(NDArray x) {
+            return linear2.forward(silu(linear1.forward(x)));
+        }
     }
 
     /**

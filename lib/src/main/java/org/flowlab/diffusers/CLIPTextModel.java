@@ -11,15 +11,13 @@ import ai.djl.nn.norm.LayerNorm;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import org.flowlab.model.Engines;
+import java.util.Set;
+import org.flowlab.model.BuiltComponent;
 import org.flowlab.model.LinearLayer;
 import org.flowlab.model.ModuleBuilder;
 import org.flowlab.model.ModuleBuilder.Init;
-import org.flowlab.model.NamedParameters;
 import org.flowlab.model.Parameter;
 
 /**
@@ -32,7 +30,7 @@ import org.flowlab.model.Parameter;
  * </pre>
  * The module names are transformers' ({@code text_model.encoder.layers.0.self_attn.q_proj}).
  */
-public final class CLIPTextModel implements AutoCloseable {
+public final class CLIPTextModel extends BuiltComponent {
 
     /**
      * What one forward gives.
@@ -47,9 +45,6 @@ public final class CLIPTextModel implements AutoCloseable {
                          Parameter ln2w, Parameter ln2b, LinearLayer fc1, LinearLayer fc2) {
     }
 
-    private final NDManager manager;
-    private final NamedParameters parameters;
-    private final Map<String, LinearLayer> linears;
     private final int heads;
     private final float eps;
     private final boolean quickGelu;
@@ -62,7 +57,7 @@ public final class CLIPTextModel implements AutoCloseable {
     private final LinearLayer projection;
 
     private CLIPTextModel(ModelFolder f, ModuleBuilder mb, NDManager manager, boolean withProjection) {
-        this.manager = manager;
+        super(manager, mb);
         int e = f.integer("hidden_size");
         int inter = f.integer("intermediate_size");
         heads = f.integer("num_attention_heads");
@@ -87,27 +82,13 @@ public final class CLIPTextModel implements AutoCloseable {
         finalW = mb.constant("text_model.final_layer_norm.weight", new Shape(e), 1f);
         finalB = mb.constant("text_model.final_layer_norm.bias", new Shape(e), 0f);
         projection = withProjection ? mb.linear("text_projection", e, f.integer("projection_dim"), false, Init.XAVIER) : null;
-        parameters = mb.parameters();
-        linears = Collections.unmodifiableMap(mb.linears());
     }
 
     /** Loads a transformers {@code text_encoder/} folder (CLIPTextModel or CLIPTextModelWithProjection). */
     public static CLIPTextModel load(Path dir, String variant, Device device) throws IOException {
-        try (ModelFolder f = ModelFolder.open(dir, variant, DataType.FLOAT32)) {
-            String cls = f.className();
-            if (!cls.equals("CLIPTextModel") && !cls.equals("CLIPTextModelWithProjection")) {
-                throw new IllegalArgumentException(dir + "/config.json is a " + cls + ", not a CLIP text model");
-            }
-            NDManager m = Engines.get().newBaseManager(device);
-            try {
-                CLIPTextModel model = new CLIPTextModel(f, new ModuleBuilder(m, f), m, cls.equals("CLIPTextModelWithProjection"));
-                f.requireAllRead();
-                return model;
-            } catch (RuntimeException e) {
-                m.close();
-                throw e;
-            }
-        }
+        return ModelFolder.load(dir, variant, DataType.FLOAT32, device, "a CLIP text model",
+                Set.of("CLIPTextModel", "CLIPTextModelWithProjection"),
+                (f, mb, m) -> new CLIPTextModel(f, mb, m, f.className().equals("CLIPTextModelWithProjection")));
     }
 
     /** ids (B, L) int64 -> the outputs; no padding mask (the pipelines pass none), the causal mask always. */
@@ -183,26 +164,9 @@ public final class CLIPTextModel implements AutoCloseable {
         return w.matMul(vh).transpose(0, 2, 1, 3).reshape(s);
     }
 
-    public NamedParameters parameters() {
-        return parameters;
-    }
-
-    public Map<String, LinearLayer> linears() {
-        return linears;
-    }
-
-    public NDManager manager() {
-        return manager;
-    }
-
     @Override
-    public String toString() {
+    public String describe() {
         return String.format(Locale.ROOT, "CLIPTextModel%s %d layers, %,d parameters", projection == null ? "" : "WithProjection",
-                layers.size(), parameters.count());
-    }
-
-    @Override
-    public void close() {
-        manager.close();
+                layers.size(), parameters().count());
     }
 }

@@ -54,86 +54,126 @@ public final class DiffusersPipeline {
     public static DiffusionModel open(Path dir, Options options) {
         JsonObject index = modelIndex(dir);
         String cls = string(index, "_class_name", dir.resolve("model_index.json"));
-        return switch (cls) {
-            case "FluxPipeline" -> flux(dir, index, options);
-            case "StableDiffusion3Pipeline" -> sd3(dir, index, options);
-            default -> throw new IllegalArgumentException(dir.resolve("model_index.json") + ": pipeline class " + cls
-                    + " is not supported (supported: FluxPipeline, StableDiffusion3Pipeline)");
-        };
+        try (Loading load = new Loading(dir, index, options)) {
+            return switch (cls) {
+                case "FluxPipeline" -> load.keep(flux(load));
+                case "StableDiffusion3Pipeline" -> load.keep(sd3(load));
+                default -> throw new IllegalArgumentException(dir.resolve("model_index.json") + ": pipeline class " + cls
+                        + " is not supported (supported: FluxPipeline, StableDiffusion3Pipeline)");
+            };
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
-    private static DiffusionModel sd3(Path dir, JsonObject index, Options o) {
-        List<AutoCloseable> opened = new ArrayList<>();
-        try {
-            AutoencoderKL vae = keep(opened, AutoencoderKL.load(component(dir, index, "vae"), o.variant(), o.device(),
-                    o.height(), o.width()));
-            long[] latent = vae.latentShape();
-            SD3Transformer2DModel transformer = keep(opened, SD3Transformer2DModel.load(component(dir, index, "transformer"),
-                    o.variant(), o.device(), (int) latent[1], (int) latent[2], o.dtype()));
-            CLIPTextModel clipL = keep(opened, CLIPTextModel.load(component(dir, index, "text_encoder"), o.variant(), o.device()));
-            CLIPTextModel clipG = keep(opened, CLIPTextModel.load(component(dir, index, "text_encoder_2"), o.variant(), o.device()));
-            T5EncoderModel t5 = keep(opened, T5EncoderModel.load(component(dir, index, "text_encoder_3"), o.variant(), o.device()));
-            SD3TextEncoder text = new SD3TextEncoder(PromptTokenizer.open(component(dir, index, "tokenizer")), clipL,
-                    PromptTokenizer.open(component(dir, index, "tokenizer_2")), clipG,
-                    t5Tokenizer(component(dir, index, "tokenizer_3"), o.maxSequenceLength(), 256), t5);
-            SchedulerConfig scheduler = schedulerConfig(component(dir, index, "scheduler"));
-            if (scheduler.shiftMode().isDynamic()) {
-                throw new IllegalArgumentException(dir.resolve("scheduler/scheduler_config.json")
-                        + ": use_dynamic_shifting is set, but StableDiffusion3Pipeline passes no mu");
+    /** One pipeline folder being loaded: the components opened so far are closed again unless the model is kept. */
+    private static final class Loading implements AutoCloseable {
+        final Path dir;
+        final JsonObject index;
+        final Options o;
+        private final List<AutoCloseable> opened = new ArrayList<>();
+        private boolean kept;
+
+        Loading(Path dir, JsonObject index, Options o) {
+            this.dir = dir;
+            this.index = index;
+            this.o = o;
+        }
+
+        Path component(String name) {
+            return DiffusersPipeline.component(dir, index, name);
+        }
+
+        <T extends AutoCloseable> T opened(T c) {
+            opened.add(c);
+            return c;
+        }
+
+        AutoencoderKL vae() throws IOException {
+            return opened(AutoencoderKL.load(component("vae"), o.variant(), o.device(), o.height(), o.width()));
+        }
+
+        CLIPTextModel clip(String name) throws IOException {
+            return opened(CLIPTextModel.load(component(name), o.variant(), o.device()));
+        }
+
+        T5EncoderModel t5(String name) throws IOException {
+            return opened(T5EncoderModel.load(component(name), o.variant(), o.device()));
+        }
+
+        /** T5's token count: the one asked for, else the pipeline's default capped by the tokenizer's own limit. */
+        PromptTokenizer t5Tokenizer(String name, int pipelineDefault) {
+            Path folder = component(name);
+            if (o.maxSequenceLength() > 0) {
+                return PromptTokenizer.open(folder, o.maxSequenceLength());
             }
-            // the pipeline's call: 28 steps, true CFG 7 with the empty negative prompt, the scheduler's static shift
-            DiffusionModel.Defaults defaults = new DiffusionModel.Defaults(28, scheduler.shift(), 7.0, Double.NaN);
-            ScheduleFamily schedules = (steps, shift) -> scheduler.withStaticShift(shift)
-                    .setTimesteps("shift " + shift + ", " + steps + " steps", steps, null, null, OptionalDouble.empty());
-            return new DiffusionModel(dir.getFileName().toString(), transformer, text, vae, schedules, defaults,
-                    Map.of("folder", dir.toAbsolutePath().toString(), "pipeline", "StableDiffusion3Pipeline"));
-        } catch (IOException e) {
-            closeAll(opened);
-            throw new UncheckedIOException(e);
-        } catch (RuntimeException e) {
-            closeAll(opened);
-            throw e;
+            int limit = PromptTokenizer.TokenizerConfig.read(folder).modelMaxLength().orElse(pipelineDefault);
+            return PromptTokenizer.open(folder, Math.min(limit, pipelineDefault));
+        }
+
+        DiffusionModel keep(DiffusionModel model) {
+            kept = true;
+            return model;
+        }
+
+        Map<String, String> metadata(String pipeline) {
+            return Map.of("folder", dir.toAbsolutePath().toString(), "pipeline", pipeline);
+        }
+
+        @Override
+        public void close() {
+            if (kept) {
+                return;
+            }
+            for (AutoCloseable c : opened) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // already failing: the first error is the one to report
+                }
+            }
         }
     }
 
-    /** T5's token count: the one asked for, else the pipeline's default capped by the tokenizer's own limit. */
-    private static PromptTokenizer t5Tokenizer(Path folder, int asked, int pipelineDefault) {
-        if (asked > 0) {
-            return PromptTokenizer.open(folder, asked);
+    private static DiffusionModel sd3(Loading load) throws IOException {
+        Options o = load.o;
+        AutoencoderKL vae = load.vae();
+        long[] latent = vae.latentShape();
+        SD3Transformer2DModel transformer = load.opened(SD3Transformer2DModel.load(load.component("transformer"),
+                o.variant(), o.device(), (int) latent[1], (int) latent[2], o.dtype()));
+        SD3TextEncoder text = new SD3TextEncoder(PromptTokenizer.open(load.component("tokenizer")), load.clip("text_encoder"),
+                PromptTokenizer.open(load.component("tokenizer_2")), load.clip("text_encoder_2"),
+                load.t5Tokenizer("tokenizer_3", 256), load.t5("text_encoder_3"));
+        SchedulerConfig scheduler = schedulerConfig(load.component("scheduler"));
+        if (scheduler.shiftMode().isDynamic()) {
+            throw new IllegalArgumentException(load.dir.resolve("scheduler/scheduler_config.json")
+                    + ": use_dynamic_shifting is set, but StableDiffusion3Pipeline passes no mu");
         }
-        int limit = PromptTokenizer.TokenizerConfig.read(folder).modelMaxLength().orElse(pipelineDefault);
-        return PromptTokenizer.open(folder, Math.min(limit, pipelineDefault));
+        // the pipeline's call: 28 steps, true CFG 7 with the empty negative prompt, the scheduler's static shift
+        DiffusionModel.Defaults defaults = new DiffusionModel.Defaults(28, scheduler.shift(), 7.0, Double.NaN);
+        ScheduleFamily schedules = (steps, shift) -> scheduler.withStaticShift(shift)
+                .setTimesteps("shift " + shift + ", " + steps + " steps", steps, null, null, OptionalDouble.empty());
+        return new DiffusionModel(load.dir.getFileName().toString(), transformer, text, vae, schedules, defaults,
+                load.metadata("StableDiffusion3Pipeline"));
     }
 
-    private static DiffusionModel flux(Path dir, JsonObject index, Options o) {
-        List<AutoCloseable> opened = new ArrayList<>();
-        try {
-            AutoencoderKL vae = keep(opened, AutoencoderKL.load(component(dir, index, "vae"), o.variant(), o.device(),
-                    o.height(), o.width()));
-            long[] latent = vae.latentShape();
-            FluxTransformer2DModel transformer = keep(opened, FluxTransformer2DModel.load(component(dir, index, "transformer"),
-                    o.variant(), o.device(), (int) latent[1], (int) latent[2], o.dtype()));
-            PromptTokenizer clipTokens = PromptTokenizer.open(component(dir, index, "tokenizer"));
-            PromptTokenizer t5Tokens = t5Tokenizer(component(dir, index, "tokenizer_2"), o.maxSequenceLength(), 512);
-            CLIPTextModel clip = keep(opened, CLIPTextModel.load(component(dir, index, "text_encoder"), o.variant(), o.device()));
-            T5EncoderModel t5 = keep(opened, T5EncoderModel.load(component(dir, index, "text_encoder_2"), o.variant(), o.device()));
-            // the packed transformer sees (H/2)(W/2) tokens; mu follows that count
-            int tokens = (int) ((latent[1] / 2) * (latent[2] / 2));
-            SchedulerConfig scheduler = schedulerConfig(component(dir, index, "scheduler"));
-            double shift = pipelineShift(scheduler, tokens);
-            DiffusionModel.Defaults defaults = transformer.takesGuidance()
-                    ? new DiffusionModel.Defaults(28, shift, 1.0, 3.5)         // Flux-dev's pipeline call
-                    : new DiffusionModel.Defaults(4, shift, 1.0, Double.NaN);  // Flux-schnell's
-            return new DiffusionModel(dir.getFileName().toString(), transformer,
-                    new FluxTextEncoder(clipTokens, clip, t5Tokens, t5), vae, sigmasToOneOverN(scheduler), defaults,
-                    Map.of("folder", dir.toAbsolutePath().toString(), "pipeline", "FluxPipeline"));
-        } catch (IOException e) {
-            closeAll(opened);
-            throw new UncheckedIOException(e);
-        } catch (RuntimeException e) {
-            closeAll(opened);
-            throw e;
-        }
+    private static DiffusionModel flux(Loading load) throws IOException {
+        Options o = load.o;
+        AutoencoderKL vae = load.vae();
+        long[] latent = vae.latentShape();
+        FluxTransformer2DModel transformer = load.opened(FluxTransformer2DModel.load(load.component("transformer"),
+                o.variant(), o.device(), (int) latent[1], (int) latent[2], o.dtype()));
+        FluxTextEncoder text = new FluxTextEncoder(PromptTokenizer.open(load.component("tokenizer")),
+                load.clip("text_encoder"), load.t5Tokenizer("tokenizer_2", 512), load.t5("text_encoder_2"));
+        // the packed transformer sees (H/2)(W/2) tokens; mu follows that count
+        int tokens = (int) ((latent[1] / 2) * (latent[2] / 2));
+        SchedulerConfig scheduler = schedulerConfig(load.component("scheduler"));
+        double shift = pipelineShift(scheduler, tokens);
+        DiffusionModel.Defaults defaults = transformer.takesGuidance()
+                ? new DiffusionModel.Defaults(28, shift, 1.0, 3.5)         // Flux-dev's pipeline call
+                : new DiffusionModel.Defaults(4, shift, 1.0, Double.NaN);  // Flux-schnell's
+        return new DiffusionModel(load.dir.getFileName().toString(), transformer, text, vae, sigmasToOneOverN(scheduler),
+                defaults, load.metadata("FluxPipeline"));
     }
 
     /**
@@ -232,20 +272,5 @@ public final class DiffusersPipeline {
             throw new IllegalArgumentException(file + ": no " + key);
         }
         return e.getAsString();
-    }
-
-    private static <T extends AutoCloseable> T keep(List<AutoCloseable> opened, T c) {
-        opened.add(c);
-        return c;
-    }
-
-    private static void closeAll(List<AutoCloseable> opened) {
-        for (AutoCloseable c : opened) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // already failing: the first error is the one to report
-            }
-        }
     }
 }

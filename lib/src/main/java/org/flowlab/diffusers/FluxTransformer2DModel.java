@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.flowlab.model.BuiltComponent;
 import org.flowlab.model.Conditioning;
 import org.flowlab.model.Engines;
@@ -93,9 +94,9 @@ public final class FluxTransformer2DModel extends BuiltComponent implements Flow
     private final long[] latentShape;
     private final LinearLayer xEmbedder;
     private final LinearLayer contextEmbedder;
-    private final LinearLayer[] timeMlp;
-    private final LinearLayer[] guidanceMlp;
-    private final LinearLayer[] textMlp;
+    private final Blocks.TimestepEmbedding timeMlp;
+    private final Blocks.TimestepEmbedding guidanceMlp;
+    private final Blocks.TimestepEmbedding textMlp;
     private final List<DoubleBlock> doubles = new ArrayList<>();
     private final List<SingleBlock> singles = new ArrayList<>();
     private final LinearLayer normOut;
@@ -108,9 +109,9 @@ public final class FluxTransformer2DModel extends BuiltComponent implements Flow
         this.latentShape = latentShape;
         int d = c.width();
         int head = c.attentionHeadDim();
-        timeMlp = mlp(mb, "time_text_embed.timestep_embedder", 256, d);
-        guidanceMlp = c.guidanceEmbeds() ? mlp(mb, "time_text_embed.guidance_embedder", 256, d) : null;
-        textMlp = mlp(mb, "time_text_embed.text_embedder", c.pooledProjectionDim(), d);
+        timeMlp = Blocks.TimestepEmbedding.of(mb, "time_text_embed.timestep_embedder", 256, d);
+        guidanceMlp = c.guidanceEmbeds() ? Blocks.TimestepEmbedding.of(mb, "time_text_embed.guidance_embedder", 256, d) : null;
+        textMlp = Blocks.TimestepEmbedding.of(mb, "time_text_embed.text_embedder", c.pooledProjectionDim(), d);
         contextEmbedder = mb.linear("context_embedder", c.jointAttentionDim(), d, true, Init.XAVIER);
         xEmbedder = mb.linear("x_embedder", c.inChannels(), d, true, Init.XAVIER);
         for (int i = 0; i < c.numLayers(); i++) {
@@ -148,10 +149,6 @@ public final class FluxTransformer2DModel extends BuiltComponent implements Flow
         projOut = mb.linear("proj_out", d, c.outChannels(), true, Init.ZERO);
     }
 
-    private static LinearLayer[] mlp(ModuleBuilder mb, String prefix, int in, int d) {
-        return new LinearLayer[] {mb.linear(prefix + ".linear_1", in, d, true, Init.NORMAL_002),
-            mb.linear(prefix + ".linear_2", d, d, true, Init.NORMAL_002)};
-    }
 
     /**
      * Loads a diffusers {@code transformer/} folder.
@@ -170,22 +167,11 @@ public final class FluxTransformer2DModel extends BuiltComponent implements Flow
      */
     public static FluxTransformer2DModel load(Path dir, String variant, Device device, int height, int width, DataType dtype)
             throws IOException {
-        try (ModelFolder f = ModelFolder.open(dir, variant, dtype)) {
-            if (!f.className().equals("FluxTransformer2DModel")) {
-                throw new IllegalArgumentException(dir + "/config.json is a " + f.className() + ", not a FluxTransformer2DModel");
-            }
-            Config c = Config.of(f);
-            NDManager m = Engines.get().newBaseManager(device);
-            try {
-                FluxTransformer2DModel model = new FluxTransformer2DModel(c, new ModuleBuilder(m, f), m,
-                        latent(c, height, width));
-                f.requireAllRead();
-                return model;
-            } catch (RuntimeException e) {
-                m.close();
-                throw e;
-            }
-        }
+        return ModelFolder.load(dir, variant, dtype, device, "a FluxTransformer2DModel", Set.of("FluxTransformer2DModel"),
+                (f, mb, m) -> {
+                    Config c = Config.of(f);
+                    return new FluxTransformer2DModel(c, mb, m, latent(c, height, width));
+                });
     }
 
     private static long[] latent(Config c, int height, int width) {
@@ -235,11 +221,11 @@ public final class FluxTransformer2DModel extends BuiltComponent implements Flow
         NDManager m = hiddenStates.getManager();
         DataType dt = dtype();
         NDArray img = xEmbedder.forward(hiddenStates.toType(dt, false));                         // (B,T,D)
-        NDArray temb = mlp(timeMlp, Blocks.timestepFeatures(scale1000(timestep), 256, true, 0).toType(dt, false));
+        NDArray temb = timeMlp.forward(Blocks.timestepFeatures(scale1000(timestep), 256, true, 0).toType(dt, false));
         if (guidanceMlp != null) {
-            temb = temb.add(mlp(guidanceMlp, Blocks.timestepFeatures(scale1000(guidance), 256, true, 0).toType(dt, false)));
+            temb = temb.add(guidanceMlp.forward(Blocks.timestepFeatures(scale1000(guidance), 256, true, 0).toType(dt, false)));
         }
-        temb = temb.add(mlp(textMlp, pooled.toType(dt, false)));                                 // (B,D)
+        temb = temb.add(textMlp.forward(pooled.toType(dt, false)));                                 // (B,D)
         NDArray txt = contextEmbedder.forward(encoderHiddenStates.toType(dt, false));            // (B,L,D)
         float[][] ids = new float[txtIds.length + imgIds.length][];
         System.arraycopy(txtIds, 0, ids, 0, txtIds.length);
@@ -355,9 +341,6 @@ public final class FluxTransformer2DModel extends BuiltComponent implements Flow
         return org.flowlab.model.Ops.scale(t, 1000);
     }
 
-    private static NDArray mlp(LinearLayer[] l, NDArray x) {
-        return l[1].forward(Blocks.silu(l[0].forward(x)));
-    }
 
     /** FluxTransformerBlock: returns {text, image}. */
     private NDArray[] doubleBlock(DoubleBlock b, NDArray img, NDArray txt, NDArray siluTemb, NDArray[] rope) {

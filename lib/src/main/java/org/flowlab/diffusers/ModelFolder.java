@@ -1,5 +1,6 @@
 package org.flowlab.diffusers;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.flowlab.io.SafeTensorsFile;
+import org.flowlab.model.Engines;
 import org.flowlab.model.ModuleBuilder;
 
 /**
@@ -42,6 +44,37 @@ public final class ModelFolder implements ModuleBuilder.Weights, AutoCloseable {
         this.dir = dir;
         this.config = config;
         this.dtype = dtype;
+    }
+
+    /** How a model is built from its open folder into a fresh manager. */
+    @FunctionalInterface
+    interface Build<T> {
+        T build(ModelFolder folder, ModuleBuilder mb, NDManager manager);
+    }
+
+    /**
+     * Loads one model folder: checks that {@code config.json} names one of {@code classes}, builds the model in a new
+     * manager on {@code device} and requires every weight to have been read. When anything fails, nothing stays
+     * allocated.
+     *
+     * @param what the expected kind, for the error ("a T5EncoderModel")
+     */
+    static <T> T load(Path dir, String variant, DataType dtype, Device device, String what, Set<String> classes,
+                      Build<T> build) throws IOException {
+        try (ModelFolder f = open(dir, variant, dtype)) {
+            if (!classes.contains(f.className())) {
+                throw new IllegalArgumentException(dir + "/config.json is a " + f.className() + ", not " + what);
+            }
+            NDManager m = Engines.get().newBaseManager(device);
+            try {
+                T model = build.build(f, new ModuleBuilder(m, f), m);
+                f.requireAllRead();
+                return model;
+            } catch (RuntimeException e) {
+                m.close();
+                throw e;
+            }
+        }
     }
 
     /**

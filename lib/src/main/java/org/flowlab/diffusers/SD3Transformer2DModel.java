@@ -16,7 +16,6 @@ import java.util.Locale;
 import java.util.Set;
 import org.flowlab.model.BuiltComponent;
 import org.flowlab.model.Conditioning;
-import org.flowlab.model.Engines;
 import org.flowlab.model.FlowModel;
 import org.flowlab.model.LinearLayer;
 import org.flowlab.model.ModuleBuilder;
@@ -90,8 +89,8 @@ public final class SD3Transformer2DModel extends BuiltComponent implements FlowM
     private final Parameter patchWeight; // (D, C, p, p)
     private final Parameter patchBias;
     private final Parameter positions;   // (1, max*max, D)
-    private final LinearLayer[] timeMlp;
-    private final LinearLayer[] textMlp;
+    private final Blocks.TimestepEmbedding timeMlp;
+    private final Blocks.TimestepEmbedding textMlp;
     private final LinearLayer contextEmbedder;
     private final List<Block> blocks = new ArrayList<>();
     private final LinearLayer normOut;
@@ -107,8 +106,8 @@ public final class SD3Transformer2DModel extends BuiltComponent implements FlowM
         positions = mb.tensor("pos_embed.pos_embed", new Shape(1, (long) max * max, d), Init.ZERO);
         patchWeight = mb.tensor("pos_embed.proj.weight", new Shape(d, c.inChannels(), p, p), Init.XAVIER);
         patchBias = mb.tensor("pos_embed.proj.bias", new Shape(d), Init.ZERO);
-        timeMlp = mlp(mb, "time_text_embed.timestep_embedder", 256, d);
-        textMlp = mlp(mb, "time_text_embed.text_embedder", c.pooledProjectionDim(), d);
+        timeMlp = Blocks.TimestepEmbedding.of(mb, "time_text_embed.timestep_embedder", 256, d);
+        textMlp = Blocks.TimestepEmbedding.of(mb, "time_text_embed.text_embedder", c.pooledProjectionDim(), d);
         contextEmbedder = mb.linear("context_embedder", c.jointAttentionDim(), c.captionProjectionDim(), true, Init.XAVIER);
         for (int i = 0; i < c.numLayers(); i++) {
             String n = "transformer_blocks." + i + ".";
@@ -146,10 +145,6 @@ public final class SD3Transformer2DModel extends BuiltComponent implements FlowM
         return new Attn(q, k, v, out, addQ, addK, addV, addOutLayer, nq, nk, naq, nak);
     }
 
-    private static LinearLayer[] mlp(ModuleBuilder mb, String prefix, int in, int d) {
-        return new LinearLayer[] {mb.linear(prefix + ".linear_1", in, d, true, Init.NORMAL_002),
-            mb.linear(prefix + ".linear_2", d, d, true, Init.NORMAL_002)};
-    }
 
     /** Loads a diffusers {@code transformer/} folder; {@code height} x {@code width} is the latent size it samples at. */
     public static SD3Transformer2DModel load(Path dir, String variant, Device device, int height, int width)
@@ -163,23 +158,12 @@ public final class SD3Transformer2DModel extends BuiltComponent implements FlowM
      */
     public static SD3Transformer2DModel load(Path dir, String variant, Device device, int height, int width, DataType dtype)
             throws IOException {
-        try (ModelFolder f = ModelFolder.open(dir, variant, dtype)) {
-            if (!f.className().equals("SD3Transformer2DModel")) {
-                throw new IllegalArgumentException(dir + "/config.json is a " + f.className() + ", not an SD3Transformer2DModel");
-            }
-            Config c = Config.of(f);
-            long[] latent = {c.inChannels(), height, width};
-            requireSize(c, height, width);
-            NDManager m = Engines.get().newBaseManager(device);
-            try {
-                SD3Transformer2DModel model = new SD3Transformer2DModel(c, new ModuleBuilder(m, f), m, latent);
-                f.requireAllRead();
-                return model;
-            } catch (RuntimeException e) {
-                m.close();
-                throw e;
-            }
-        }
+        return ModelFolder.load(dir, variant, dtype, device, "an SD3Transformer2DModel", Set.of("SD3Transformer2DModel"),
+                (f, mb, m) -> {
+                    Config c = Config.of(f);
+                    requireSize(c, height, width);
+                    return new SD3Transformer2DModel(c, mb, m, new long[] {c.inChannels(), height, width});
+                });
     }
 
     private static void requireSize(Config c, long height, long width) {
@@ -207,8 +191,8 @@ public final class SD3Transformer2DModel extends BuiltComponent implements FlowM
         long w = s.get(3) / p;
         DataType dt = dtype();
         NDArray img = patchEmbed(hiddenStates.toType(dt, false)).add(croppedPositions(h, w));    // (B,T,D)
-        NDArray temb = mlp(timeMlp, Blocks.timestepFeatures(timestep, 256, true, 0).toType(dt, false))
-                .add(mlp(textMlp, pooled.toType(dt, false)));
+        NDArray temb = timeMlp.forward(Blocks.timestepFeatures(timestep, 256, true, 0).toType(dt, false))
+                .add(textMlp.forward(pooled.toType(dt, false)));
         NDArray siluTemb = Blocks.silu(temb);                                                     // (B,D)
         NDArray txt = contextEmbedder.forward(encoderHiddenStates.toType(dt, false));            // (B,L,D)
         for (Block b : blocks) {
@@ -243,9 +227,6 @@ public final class SD3Transformer2DModel extends BuiltComponent implements FlowM
         return table.get(":, " + top + ":" + (top + h) + ", " + left + ":" + (left + w) + ", :").reshape(1, h * w, -1);
     }
 
-    private static NDArray mlp(LinearLayer[] l, NDArray x) {
-        return l[1].forward(Blocks.silu(l[0].forward(x)));
-    }
 
     /** JointTransformerBlock: returns {text (null after the last block), image}. */
     private NDArray[] block(Block b, NDArray img, NDArray txt, NDArray siluTemb) {

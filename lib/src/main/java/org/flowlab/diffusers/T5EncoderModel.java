@@ -8,15 +8,13 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import org.flowlab.model.Engines;
+import java.util.Set;
+import org.flowlab.model.BuiltComponent;
 import org.flowlab.model.LinearLayer;
 import org.flowlab.model.ModuleBuilder;
 import org.flowlab.model.ModuleBuilder.Init;
-import org.flowlab.model.NamedParameters;
 import org.flowlab.model.OwnedArrays;
 import org.flowlab.model.Parameter;
 
@@ -29,15 +27,12 @@ import org.flowlab.model.Parameter;
  * encoder.final_layer_norm -> last_hidden_state
  * </pre>
  */
-public final class T5EncoderModel implements AutoCloseable {
+public final class T5EncoderModel extends BuiltComponent {
 
     private record Block(Parameter attnNorm, LinearLayer q, LinearLayer k, LinearLayer v, LinearLayer o, Parameter ffNorm,
                          LinearLayer wi0, LinearLayer wi1, LinearLayer wo) {
     }
 
-    private final NDManager manager;
-    private final NamedParameters parameters;
-    private final Map<String, LinearLayer> linears;
     private final int heads;
     private final int dkv;
     private final int buckets;
@@ -49,7 +44,7 @@ public final class T5EncoderModel implements AutoCloseable {
     private final Parameter finalNorm;
 
     private T5EncoderModel(ModelFolder f, ModuleBuilder mb, NDManager manager) {
-        this.manager = manager;
+        super(manager, mb);
         String ff = f.string("feed_forward_proj", "relu");
         if (!ff.equals("gated-gelu")) {
             throw f.unsupported("feed_forward_proj", "'" + ff + "'", "T5 v1.1's gated-gelu (the T5 of Flux and SD3)");
@@ -81,27 +76,16 @@ public final class T5EncoderModel implements AutoCloseable {
         }
         relativeBias = bias;
         finalNorm = mb.constant("encoder.final_layer_norm.weight", new Shape(d), 1f);
-        parameters = mb.parameters();
-        linears = Collections.unmodifiableMap(mb.linears());
     }
 
     /** Loads a transformers {@code text_encoder_2/} (Flux) or {@code text_encoder_3/} (SD3) folder. */
     public static T5EncoderModel load(Path dir, String variant, Device device) throws IOException {
-        try (ModelFolder f = ModelFolder.open(dir, variant, DataType.FLOAT32)) {
-            if (!f.className().equals("T5EncoderModel")) {
-                throw new IllegalArgumentException(dir + "/config.json is a " + f.className() + ", not a T5EncoderModel");
-            }
-            NDManager m = Engines.get().newBaseManager(device);
-            try {
-                T5EncoderModel model = new T5EncoderModel(f, new ModuleBuilder(m, f), m);
-                f.tied("encoder.embed_tokens.weight"); // tied to shared.weight; save_pretrained usually drops it
-                f.requireAllRead();
-                return model;
-            } catch (RuntimeException e) {
-                m.close();
-                throw e;
-            }
-        }
+        return ModelFolder.load(dir, variant, DataType.FLOAT32, device, "a T5EncoderModel", Set.of("T5EncoderModel"),
+                (f, mb, m) -> {
+                    T5EncoderModel model = new T5EncoderModel(f, mb, m);
+                    f.tied("encoder.embed_tokens.weight"); // tied to shared.weight; save_pretrained usually drops it
+                    return model;
+                });
     }
 
     /** ids (B, L) -> last_hidden_state (B, L, d_model); no padding mask, as the pipelines call it. */
@@ -158,25 +142,8 @@ public final class T5EncoderModel implements AutoCloseable {
         return out + Math.min(maxExact + (int) scaled, n - 1);
     }
 
-    public NamedParameters parameters() {
-        return parameters;
-    }
-
-    public Map<String, LinearLayer> linears() {
-        return linears;
-    }
-
-    public NDManager manager() {
-        return manager;
-    }
-
     @Override
-    public String toString() {
-        return String.format(Locale.ROOT, "T5EncoderModel %d blocks, %,d parameters", blocks.size(), parameters.count());
-    }
-
-    @Override
-    public void close() {
-        manager.close();
+    public String describe() {
+        return String.format(Locale.ROOT, "T5EncoderModel %d blocks, %,d parameters", blocks.size(), parameters().count());
     }
 }

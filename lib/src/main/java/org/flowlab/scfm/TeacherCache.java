@@ -316,18 +316,23 @@ public final class TeacherCache {
         if (embeddings == null) {
             throw new IllegalStateException(dir + " holds no prompt embeddings; run scfm pregen again to add them");
         }
-        Map<String, NDArray> t = new LinkedHashMap<>();
-        for (String name : embeddings.get(prompts.get(0)).keySet()) {
-            Tensor first = embeddings.get(prompts.get(0)).get(name);
-            float[] data = new float[first.data().length * prompts.size()];
-            for (int i = 0; i < prompts.size(); i++) {
-                Map<String, Tensor> e = embeddings.get(prompts.get(i));
-                if (e == null) {
-                    throw new IllegalArgumentException("no cached conditioning for prompt '" + prompts.get(i) + "'");
-                }
-                System.arraycopy(e.get(name).data(), 0, data, i * first.data().length, first.data().length);
+        List<Map<String, Tensor>> rows = new ArrayList<>(prompts.size());
+        for (String p : prompts) {
+            Map<String, Tensor> e = embeddings.get(p);
+            if (e == null) {
+                throw new IllegalArgumentException("no cached conditioning for prompt '" + p + "'");
             }
-            t.put(name, OwnedArrays.create(manager, data, new ai.djl.ndarray.types.Shape(Shapes.batched(prompts.size(), first.shape()))));
+            rows.add(e);
+        }
+        Map<String, NDArray> t = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> first : rows.get(0).entrySet()) {
+            int per = first.getValue().data().length;
+            float[] data = new float[per * rows.size()];
+            for (int i = 0; i < rows.size(); i++) {
+                System.arraycopy(rows.get(i).get(first.getKey()).data(), 0, data, i * per, per);
+            }
+            t.put(first.getKey(), OwnedArrays.create(manager, data,
+                    new ai.djl.ndarray.types.Shape(Shapes.batched(rows.size(), first.getValue().shape()))));
         }
         return Conditioning.of(prompts, t);
     }
