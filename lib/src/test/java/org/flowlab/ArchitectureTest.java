@@ -39,6 +39,15 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAPackage("org.flowlab.diffusers..").check(LIB);
     }
 
+    /** Caches store what models make; they know no method that uses them. */
+    @Test
+    void cachesSitBelowTheMethods() {
+        noClasses().that().resideInAPackage("org.flowlab.cache..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.flowlab.flow..", "org.flowlab.train..",
+                        "org.flowlab.glance..", "org.flowlab.scfm..", "org.flowlab.eval..", "org.flowlab.viz..")
+                .check(LIB);
+    }
+
     /** The interfaces sit at the bottom: they know schedules and the engine, nothing that uses them. */
     @Test
     void modelIsTheBottomLayer() {

@@ -27,10 +27,13 @@ public final class FlowlabCli implements Runnable {
 
     /** java.util.logging forgets levels set on loggers nobody holds. */
     private static final Logger ROOT_LOG = Logger.getLogger("");
+    private static final Logger TOKENIZER_LOG = Logger.getLogger("org.flowlab.diffusers");
 
     public static void main(String[] args) {
         // libraries speak only when they warn (Engines silences DJL's harmless CUDA probe)
         ROOT_LOG.setLevel(Level.WARNING);
+        // a cut prompt is said once, as a warning line of the command (TextEncoder.notes), not twice
+        TOKENIZER_LOG.setLevel(Level.SEVERE);
         System.exit(execute(args));
     }
 

@@ -1,10 +1,15 @@
 package org.flowlab.cli;
 
+import ai.djl.ndarray.NDManager;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.flowlab.cache.LatentCache;
+import org.flowlab.cache.PromptCache;
 import org.flowlab.data.ImageFolder;
+import org.flowlab.diffusers.DiffusersPipeline;
 import org.flowlab.glance.Glance;
 import org.flowlab.glance.GlanceRun;
 import org.flowlab.model.DiffusionModel;
@@ -34,14 +39,19 @@ final class GlanceCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr());
     }
 
-    /** Where the lists come from: a preset's 50-step schedule (default: Qwen-Image at 1024x1024), or by hand. */
+    /**
+     * Where the lists come from: a preset's 50-step schedule, or by hand. Without a preset, a diffusers pipeline's
+     * lists come from its own 50-step schedule at the training size (Flux at 1024x1024 gives the official Flux lists),
+     * any other model's from Qwen-Image's at 1024x1024 (the published lists).
+     */
     static final class ListOptions {
         @Option(names = "--preset", converter = Converters.PresetConverter.class,
-                description = "base schedule preset (default: qwen-image, the published lists)")
-        SchedulePreset preset = SchedulePreset.QWEN_IMAGE;
+                description = "base schedule preset (default: a pipeline's own schedule; else qwen-image, the"
+                        + " published lists)")
+        SchedulePreset preset;
 
         @Option(names = "--size", converter = Converters.SizeConverter.class,
-                description = "resolution the lists are derived at (default: 1024x1024)")
+                description = "resolution a preset's lists are derived at (default: 1024x1024)")
         Converters.Size size = new Converters.Size(1024, 1024);
 
         @Option(names = "--base-steps", description = "steps of the base schedule (default: 50)")
@@ -53,8 +63,24 @@ final class GlanceCommand implements Runnable {
         @Option(names = "--fast-list", description = "fast timesteps by hand")
         String fastList;
 
-        GlanceLists lists() {
-            Schedule base = preset.request().steps(baseSteps).size(size.width(), size.height()).build();
+        /** Hand-given lists are checked before any model loads. */
+        void check() {
+            if (slowList != null) {
+                Glance.requireList("slow", parse("slow", slowList));
+            }
+            if (fastList != null) {
+                Glance.requireList("fast", parse("fast", fastList));
+            }
+        }
+
+        private boolean fromModel(DiffusionModel model) {
+            return preset == null && model.metadata().containsKey(DiffusionModel.PIPELINE);
+        }
+
+        GlanceLists lists(DiffusionModel model) {
+            Schedule base = fromModel(model) ? model.schedule(baseSteps)
+                    : (preset == null ? SchedulePreset.QWEN_IMAGE : preset).request().steps(baseSteps)
+                            .size(size.width(), size.height()).build();
             GlanceLists derived = GlanceLists.derive(base, GlanceLists.DEFAULT_SLOW_POSITIONS,
                     GlanceLists.DEFAULT_FAST_POSITIONS);
             if (slowList == null && fastList == null) {
@@ -65,10 +91,11 @@ final class GlanceCommand implements Runnable {
             return new GlanceLists(base, slow, fast);
         }
 
-        /** Where derived lists come from; null when both lists are given by hand. */
-        GlanceRun.Origin origin() {
-            return slowList != null && fastList != null ? null
-                    : new GlanceRun.Origin(preset.id(), size.width(), size.height(), baseSteps);
+        /** The preset and size derived lists came from; null for lists by hand or from the model's own schedule. */
+        GlanceRun.Origin origin(DiffusionModel model) {
+            return (slowList != null && fastList != null) || fromModel(model) ? null
+                    : new GlanceRun.Origin((preset == null ? SchedulePreset.QWEN_IMAGE : preset).id(), size.width(),
+                            size.height(), baseSteps);
         }
 
         private static double[] parse(String phase, String list) {
@@ -124,6 +151,10 @@ final class GlanceCommand implements Runnable {
         @Option(names = "--seed", description = "LoRA init and noise (default: ${DEFAULT-VALUE})")
         long seed = 0;
 
+        @Option(names = "--exact-size", description = "train at --image-size itself, not at the image's aspect-ratio"
+                + " bucket of that many pixels")
+        boolean exactSize;
+
         @Option(names = "--out", required = true, description = "output directory")
         Path out;
 
@@ -132,35 +163,60 @@ final class GlanceCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            GlanceLists l = lists.lists(); // bad lists fail here, before anything loads
-            Glance.Config config = Glance.Config.builder().steps(steps).rank(rank).lr(lr).seed(seed)
-                    .draw(CustomTimesteps.DrawMode.fromId(draw)).build();
+            lists.check(); // bad lists fail here, before anything loads
+            CustomTimesteps.DrawMode drawMode = CustomTimesteps.DrawMode.fromId(draw);
             Engines.prepareThread();
             PrintWriter err = spec.commandLine().getErr();
-            try (DiffusionModel base = model.load()) {
-                String caption;
-                float[] image;
+            Converters.Size size = model.size();
+            if (source.file != null && model.isPipelineFolder() && !exactSize) {
+                size = bucket(source.file.image, size, err);
+            }
+            try (DiffusionModel base = model.load(size)) {
+                GlanceLists l = lists.lists(base);
+                Glance.Config config = Glance.Config.forModel(base).steps(steps).rank(rank).lr(lr).seed(seed)
+                        .draw(drawMode).build();
+                Glance.Example example;
+                LatentCache latents = null;
+                PromptCache prompts = null;
                 if (source.toyIndex != null) {
                     ToyShapes.Sample s = ToyShapes.sample(source.toyIndex, 0);
-                    caption = s.caption();
-                    image = s.image();
+                    example = Glance.Example.of(base, s.image(), s.caption());
                 } else {
-                    caption = base.textEncoder().check(source.file.caption); // a caption it cannot read fails first
-                    long[] shape = base.pixelShape();
-                    image = ImageFolder.loadImage(source.file.image, (int) shape[2], (int) shape[1]);
+                    String caption = base.textEncoder().check(source.file.caption); // a caption it cannot read fails first
+                    base.textEncoder().notes(caption).forEach(n -> err.println("warning: " + n));
+                    Path root = model.cacheRoot();
+                    latents = LatentCache.at(root.resolve("latents"));
+                    prompts = PromptCache.at(root.resolve("prompts"), base.textEncoder());
+                    try (NDManager m = base.transformer().manager().newSubManager()) {
+                        example = new Glance.Example(latents.latents(source.file.image, base.codec(), m).toFloatArray(),
+                                caption, prompts);
+                    }
                 }
-                err.println("training Glance on '" + caption + "'\n" + l);
-                Glance.Result r = Glance.train(base, image, caption, l, config, new ConsoleProgress(err, 5));
-                GlanceRun run = GlanceRun.of(base, r, image, caption, config, lists.origin());
+                err.println("training Glance on '" + example.caption() + "'\n" + l);
+                Glance.Result r = Glance.train(base, example, l, config, new ConsoleProgress(err, 5));
+                GlanceRun run = GlanceRun.of(base, r, example, config, lists.origin(base));
                 run.save(out, base, r.losses());
                 err.println("loss on the training image (16 noise draws): timestep  base  LoRA");
                 for (GlanceRun.TimestepLoss t : run.lossAtTimesteps()) {
                     err.printf(Locale.ROOT, "  %-4s %8.3f  %.5f  %.5f%n", t.phase(), t.timestep(), t.base(), t.lora());
                 }
+                if (latents != null) {
+                    err.printf(Locale.ROOT, "caches in %s: %d image(s) and %d prompt(s) encoded this run, the rest"
+                            + " read back%n", model.cacheRoot(), latents.encodedImages(), prompts.encodedPrompts());
+                }
                 err.printf(Locale.ROOT, "trained both LoRAs in %.1f s -> %s%n", r.seconds(), out);
                 err.flush();
             }
             return 0;
+        }
+
+        /** The image's aspect-ratio bucket at about {@code area}'s pixel count, sides multiples of the pipeline's patch. */
+        private Converters.Size bucket(Path image, Converters.Size area, PrintWriter err) throws java.io.IOException {
+            List<ImageFolder.Bucket> buckets = new ImageFolder.Bucket(area.width(), area.height())
+                    .withAspectRatios(DiffusersPipeline.sizeMultiple(model.model));
+            ImageFolder.Bucket b = ImageFolder.bucketFor(image, buckets);
+            err.println("image " + image.getFileName() + " -> bucket " + b + " (of " + buckets + ")");
+            return new Converters.Size(b.width(), b.height());
         }
     }
 }

@@ -58,9 +58,12 @@ final class GlanceSampleCommand implements Callable<Integer> {
         Engines.prepareThread();
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
-        try (DiffusionModel base = model.load()) {
+        int[] trained = run.imageSize();
+        Converters.Size size = model.imageSize == null && trained != null && model.isPipelineFolder()
+                ? new Converters.Size(trained[0], trained[1]) : model.size(); // the LoRAs' own bucket by default
+        try (DiffusionModel base = model.load(size)) {
             GlanceRun.loadAdapters(base, dir);
-            prompts.forEach(p -> SampleCommand.warnUnknownWords(base, p, err));
+            prompts.forEach(p -> SampleCommand.warnings(base, p, err));
             String method = "glance-" + v.id() + "@" + plan.steps().size();
             SampleSet.Generated g = SampleSet.generate(base, method, Pipeline.Request.of(plan.withGuidance(
                     base.defaults().cfg())), Double.NaN, prompts, seeds, batch);

@@ -72,7 +72,7 @@ final class SampleCommand implements Callable<Integer> {
     ModelOptions model;
 
     @Option(names = "--guidance", description = "guidance-embedding value, for a model that takes one (default: the"
-            + " model's)")
+            + " LoRA's recommendation, else the model's)")
     Double guidance;
 
     @Override
@@ -82,7 +82,7 @@ final class SampleCommand implements Callable<Integer> {
         Engines.prepareThread();
         PrintWriter err = spec.commandLine().getErr();
         try (DiffusionModel base = model.load()) {
-            promptList.forEach(p -> warnUnknownWords(base, p, err));
+            promptList.forEach(p -> warnings(base, p, err));
             Map<String, String> meta = lora == null ? Map.of() : ModelOptions.loadLora(base, lora, "lora");
             int n = steps != null ? steps : Integer.parseInt(meta.getOrDefault(ModelOptions.RECOMMENDED_STEPS,
                     Integer.toString(base.defaults().steps())));
@@ -96,8 +96,10 @@ final class SampleCommand implements Callable<Integer> {
             double w = cfg != null ? cfg : base.defaults().cfg();
             SamplingPlan plan = SamplingPlan.of(base.schedule(n, s), lora == null ? Lora.BASE : "lora").withGuidance(w);
             String method = (lora == null ? "teacher" : lora.getFileName().toString()) + "@" + n;
-            Pipeline.Request request = new Pipeline.Request(plan, lora == null ? 0 : scale,
-                    guidance == null ? Double.NaN : guidance);
+            double embedded = guidance != null ? guidance : meta.containsKey(ModelOptions.RECOMMENDED_GUIDANCE)
+                    && base.transformer().takesGuidance()
+                    ? Double.parseDouble(meta.get(ModelOptions.RECOMMENDED_GUIDANCE)) : Double.NaN;
+            Pipeline.Request request = new Pipeline.Request(plan, lora == null ? 0 : scale, embedded);
             SampleSet.Generated g = SampleSet.generate(base, method, request, s, promptList, seeds, batch);
             SampleSet.write(out, g, method + ", shift " + s + (w != 1 ? ", CFG " + w : ""), promptList.size());
             double mean = g.entries().stream().mapToDouble(SampleSet.Entry::seconds).average().orElse(0);
@@ -123,12 +125,16 @@ final class SampleCommand implements Callable<Integer> {
         return lines;
     }
 
-    /** The toy reads unknown words as {@code <unk>}: say so instead of failing, so any prompt can be tried. */
-    static void warnUnknownWords(DiffusionModel model, String prompt, PrintWriter err) {
+    /**
+     * Says how the model reads a prompt when it does not read it whole: a cut long prompt, or the toy's unknown words
+     * (read as {@code <unk>}: a warning, not a failure, so any prompt can be tried).
+     */
+    static void warnings(DiffusionModel model, String prompt, PrintWriter err) {
         try {
             model.textEncoder().check(prompt);
         } catch (IllegalArgumentException e) {
             err.println("warning: " + e.getMessage() + " (read as <unk>)");
         }
+        model.textEncoder().notes(prompt).forEach(n -> err.println("warning: " + n));
     }
 }

@@ -34,40 +34,78 @@ final class ScfmCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr());
     }
 
-    /** The knobs shared by train, plan and step; defaults are {@link ScfmConfig#official()}'s (the released scripts). */
+    /**
+     * The knobs shared by train, plan and step. Unset ones take the model family's released recipe
+     * ({@link ScfmConfig#forModel}: the Flux script's, with SD3.5's clip, CFG and restart on SD3).
+     */
     static final class Knobs {
         private static final ScfmConfig OFFICIAL = ScfmConfig.official();
 
-        @Option(names = "--t-skip", description = "sub-steps per segment, even (default: ${DEFAULT-VALUE})")
-        int tSkip = OFFICIAL.tSkip();
+        @Option(names = "--t-skip", description = "sub-steps per segment, even (default: 2)")
+        Integer tSkip;
 
-        @Option(names = "--teacher-ratio", description = "probability of a teacher-guided first jump (default: ${DEFAULT-VALUE})")
-        double teacherRatio = OFFICIAL.teacherRatio();
+        @Option(names = "--teacher-ratio", description = "probability of a teacher-guided first jump (default: 0.4)")
+        Double teacherRatio;
 
-        @Option(names = "--non-shortcut-ratio", description = "share of plain flow-matching samples (default: ${DEFAULT-VALUE})")
-        double nonShortcutRatio = OFFICIAL.nonShortcutRatio();
+        @Option(names = "--non-shortcut-ratio", description = "share of plain flow-matching samples (default: 0)")
+        Double nonShortcutRatio;
 
-        @Option(names = "--batch", description = "samples per step (default: ${DEFAULT-VALUE})")
-        int batch = OFFICIAL.batchSize();
+        @Option(names = "--batch", description = "samples per step (default: 8)")
+        Integer batch;
 
-        @Option(names = "--rank", description = "LoRA rank; alpha = rank (default: ${DEFAULT-VALUE})")
-        int rank = OFFICIAL.rank();
+        @Option(names = "--rank", description = "LoRA rank; alpha = rank (default: 64)")
+        Integer rank;
 
-        @Option(names = "--lr", description = "learning rate (default: ${DEFAULT-VALUE}, the released value)")
-        double lr = OFFICIAL.optimizer().lr();
+        @Option(names = "--lr", description = "learning rate (default: 2e-5, the released value)")
+        Double lr;
 
-        @Option(names = "--ema-restart-every", description = "restart both EMAs every K steps, 0 = never (default: ${DEFAULT-VALUE})")
-        int restart = OFFICIAL.emaRestartEvery();
+        @Option(names = "--ema-restart-every", description = "restart both EMAs every K steps, 0 = never (default: 0;"
+                + " SD3: 2000)")
+        Integer restart;
 
-        @Option(names = "--teacher-cfg", description = "CFG weight in teacher and EMA passes, 1 = off (default: ${DEFAULT-VALUE})")
-        double cfg = OFFICIAL.teacherCfg();
+        @Option(names = "--teacher-cfg", description = "CFG weight in teacher and EMA passes, 1 = off (default: 1;"
+                + " SD3: 3.5)")
+        Double cfg;
 
-        @Option(names = "--seed", description = "every draw (default: ${DEFAULT-VALUE})")
-        long seed = OFFICIAL.seed();
+        @Option(names = "--seed", description = "every draw (default: 0)")
+        Long seed;
 
+        /** The knobs over the official recipe: bad values fail here, before a model loads. */
         ScfmConfig config() {
-            return OFFICIAL.toBuilder().tSkip(tSkip).teacherRatio(teacherRatio).nonShortcutRatio(nonShortcutRatio)
-                    .batchSize(batch).lora(rank, rank).lr(lr).emaRestartEvery(restart).seed(seed).teacherCfg(cfg).build();
+            return config(OFFICIAL);
+        }
+
+        /** The knobs given over {@code recipe} (the model family's). */
+        ScfmConfig config(ScfmConfig recipe) {
+            ScfmConfig.Builder b = recipe.toBuilder();
+            if (tSkip != null) {
+                b.tSkip(tSkip);
+            }
+            if (teacherRatio != null) {
+                b.teacherRatio(teacherRatio);
+            }
+            if (nonShortcutRatio != null) {
+                b.nonShortcutRatio(nonShortcutRatio);
+            }
+            if (batch != null) {
+                b.batchSize(batch);
+            }
+            if (rank != null) {
+                b.lora(rank, rank);
+            }
+            if (lr != null) {
+                b.lr(lr);
+            }
+            if (restart != null) {
+                b.emaRestartEvery(restart);
+            }
+            if (cfg != null) {
+                b.teacherCfg(cfg);
+            }
+            if (seed != null) {
+                b.seed(seed);
+            }
+            return b.build();
         }
     }
 
@@ -110,6 +148,7 @@ final class ScfmCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             long t0 = System.nanoTime();
             try (DiffusionModel teacher = model.load()) {
+                list.forEach(p -> teacher.textEncoder().notes(p).forEach(n -> err.println("warning: " + n)));
                 TeacherCache.Settings settings = new TeacherCache.Settings(steps,
                         shift != null ? shift : teacher.defaults().shift(), cfg != null ? cfg : teacher.defaults().cfg());
                 TeacherCache c = TeacherCache.pregenerate(teacher, list, perPrompt, seed * 1_000_000, settings, out,
@@ -157,14 +196,19 @@ final class ScfmCommand implements Runnable {
         @Option(names = "--checkpoint-every", description = "steps between checkpoints (default: ${DEFAULT-VALUE})")
         int every = 250;
 
-        @Option(names = "--infer-steps", description = "recommended sampling steps stored with the LoRA (default: 3)")
-        int inferSteps = 3;
+        @Option(names = "--infer-steps", description = "recommended sampling steps stored with the LoRA (default:"
+                + " the family's: Flux 5, SD3 4, toy 3)")
+        Integer inferSteps;
 
-        @Option(names = "--infer-shift", description = "recommended sampling shift (default: 3)")
-        double inferShift = 3.0;
+        @Option(names = "--infer-shift", description = "recommended sampling shift (default: Flux 3.25, SD3 and toy 3)")
+        Double inferShift;
 
-        @Option(names = "--infer-scale", description = "recommended LoRA scale (default: 1)")
-        double inferScale = 1.0;
+        @Option(names = "--infer-scale", description = "recommended LoRA scale (default: Flux 1.6, else 1)")
+        Double inferScale;
+
+        @Option(names = "--infer-guidance", description = "recommended guidance-embedding value, for a model that"
+                + " takes one (default: Flux 5)")
+        Double inferGuidance;
 
         @Option(names = "--out", required = true, description = "output directory")
         Path out;
@@ -174,13 +218,16 @@ final class ScfmCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            ScfmConfig config = knobs.config(); // bad knobs fail before anything loads
+            knobs.config(); // bad knobs fail before anything loads
             TeacherCache cache = TeacherCache.open(data);
             Engines.prepareThread();
             PrintWriter err = spec.commandLine().getErr();
             Path ckpt = out.resolve("checkpoint.safetensors");
             long t0 = System.nanoTime();
-            try (DiffusionModel teacher = model.load(); Scfm scfm = new Scfm(teacher, cache, config)) {
+            try (DiffusionModel teacher = model.load();
+                 Scfm scfm = new Scfm(teacher, cache, knobs.config(ScfmConfig.forModel(teacher)))) {
+                err.println(scfm.usesCachedConditioning() ? "prompt conditioning: from the cache (no text encoder runs)"
+                        : "prompt conditioning: the cache holds none by this model's text encoder; encoding each step");
                 java.nio.file.Files.createDirectories(out); // only once the model and the cache fit together
                 if (java.nio.file.Files.exists(ckpt)) {
                     scfm.resume(ckpt);
@@ -192,7 +239,12 @@ final class ScfmCommand implements Runnable {
                     scfm.log().write().csv(out.resolve("log.csv").toFile());
                     scfm.changes().write().csv(out.resolve("changes.csv").toFile());
                 }
-                scfm.exportStudent(out.resolve("student.safetensors"), inferSteps, inferShift, inferScale);
+                ScfmConfig.Inference recommended = ScfmConfig.inferenceFor(teacher);
+                scfm.exportStudent(out.resolve("student.safetensors"), new ScfmConfig.Inference(
+                        inferSteps != null ? inferSteps : recommended.steps(),
+                        inferShift != null ? inferShift : recommended.shift(),
+                        inferScale != null ? inferScale : recommended.loraScale(),
+                        inferGuidance != null ? inferGuidance : recommended.guidance()));
                 err.printf(Locale.ROOT, "trained %d steps in %.1f minutes -> %s%n", scfm.stepsDone(),
                         (System.nanoTime() - t0) / 60e9, out.resolve("student.safetensors"));
                 err.flush();
@@ -225,10 +277,12 @@ final class ScfmCommand implements Runnable {
             if (samples < 1) {
                 throw new IllegalArgumentException("--samples " + samples + " is not allowed; use 1 or more");
             }
-            ScfmConfig config = knobs.config();
+            knobs.config();
             long[] latent;
+            ScfmConfig config;
             try (DiffusionModel m = model.load()) {
                 latent = m.latentShape();
+                config = knobs.config(ScfmConfig.forModel(m));
             }
             PrintWriter out = spec.commandLine().getOut();
             for (Draw d : Scfm.plan(config, samples, 0, latent)) {
@@ -260,10 +314,11 @@ final class ScfmCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            ScfmConfig config = knobs.config();
+            knobs.config();
             TeacherCache cache = TeacherCache.open(data);
             Engines.prepareThread();
-            try (DiffusionModel teacher = model.load(); Scfm scfm = new Scfm(teacher, cache, config);
+            try (DiffusionModel teacher = model.load();
+                 Scfm scfm = new Scfm(teacher, cache, knobs.config(ScfmConfig.forModel(teacher)));
                  StepTrace t = scfm.traceStep()) {
                 t.save(trace);
                 spec.commandLine().getErr().print(t);

@@ -67,12 +67,16 @@ class DiffusersCliTest {
         javax.imageio.ImageIO.write(img, "png", image.toFile());
         Path run = tmp.resolve("glance");
         var t = PipelineSmokeTest.run("glance", "train", "--model", flux.toString(), "--image-size", "16x16",
-                "--image", image.toString(), "--caption", "a red circle", "--steps", "3", "--out", run.toString());
+                "--image", image.toString(), "--caption", "a red circle", "--steps", "3", "--out", run.toString(),
+                "--cache", tmp.resolve("cache").toString());
         assertEquals(0, t.exitCode(), t.err());
         var slow = org.flowlab.io.SafeTensors.read(run.resolve("slow.safetensors"));
         assertTrue(slow.tensors().keySet().stream().allMatch(k -> k.startsWith("transformer.")), slow.tensors().keySet().toString());
         assertTrue(slow.tensors().containsKey("transformer.transformer_blocks.0.attn.to_q.lora_A.weight"),
                 "Glance's Flux targets under diffusers' names: " + slow.tensors().keySet());
+        assertTrue(slow.tensors().keySet().stream().allMatch(k -> k.matches(
+                "transformer\\.(single_)?transformer_blocks\\.\\d+\\.attn\\.to_(q|k|v|out\\.0)\\.lora_[AB]\\.weight")),
+                "the official Flux recipe: attention projections only: " + slow.tensors().keySet());
         Path samples = tmp.resolve("glance-samples");
         var s = PipelineSmokeTest.run("glance", "sample", "--model", flux.toString(), "--image-size", "16x16", "--lora",
                 run.toString(), "--prompt", "a red circle", "--seeds", "0", "--out", samples.toString());
@@ -93,7 +97,11 @@ class DiffusersCliTest {
         var t = PipelineSmokeTest.run("scfm", "train", "--model", flux.toString(), "--image-size", "16x16", "--data",
                 cache.toString(), "--steps", "2", "--batch", "2", "--rank", "2", "--out", out.toString());
         assertEquals(0, t.exitCode(), t.err());
+        assertTrue(t.err().contains("from the cache (no text encoder runs)"), t.err());
         var student = org.flowlab.io.SafeTensors.read(out.resolve("student.safetensors"));
+        assertEquals("5", student.metadata().get("flowlab.recommended.steps"), "the Flux demo's inference settings");
+        assertEquals("3.25", student.metadata().get("flowlab.recommended.shift"));
+        assertEquals("1.6", student.metadata().get("flowlab.recommended.lora_scale"));
         assertTrue(student.tensors().containsKey("transformer.single_transformer_blocks.0.proj_mlp.lora_A.weight"),
                 "SCFM targets every Linear of the transformer: " + student.tensors().keySet());
         Path samples = tmp.resolve("student-samples");
@@ -102,6 +110,82 @@ class DiffusersCliTest {
                 samples.toString());
         assertEquals(0, s.exitCode(), s.err());
         assertTrue(Files.exists(samples.resolve("000-seed0.png")));
+    }
+
+    static void writeImage(Path file, int w, int h, int offset) throws java.io.IOException {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, ((x * 7 + offset) & 0xff) << 16 | ((y * 9) & 0xff) << 8 | 100);
+            }
+        }
+        javax.imageio.ImageIO.write(img, "png", file.toFile());
+    }
+
+    @Test
+    void glancePicksTheImagesBucketAndASecondRunReadsBothCaches() throws Exception {
+        Path flux = TinyPipelines.flux(tmp.resolve("tiny-flux"));
+        Path image = tmp.resolve("wide.png");
+        writeImage(image, 36, 24, 0);
+        Path cache = tmp.resolve("cache");
+        String[] args = {"glance", "train", "--model", flux.toString(), "--image-size", "16x16", "--image",
+            image.toString(), "--caption", "a wide picture", "--steps", "2", "--cache", cache.toString()};
+        var first = PipelineSmokeTest.run(concat(args, "--out", tmp.resolve("first").toString()));
+        assertEquals(0, first.exitCode(), first.err());
+        assertTrue(first.err().contains("-> bucket 20x12"), "a 3:2 image at about 16x16 pixels: " + first.err());
+        assertTrue(first.err().contains("1 image(s) and 1 prompt(s) encoded this run"), first.err());
+        var second = PipelineSmokeTest.run(concat(args, "--out", tmp.resolve("second").toString()));
+        assertEquals(0, second.exitCode(), second.err());
+        assertTrue(second.err().contains("0 image(s) and 0 prompt(s) encoded this run"), second.err());
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("first/slow.safetensors")),
+                Files.readAllBytes(tmp.resolve("second/slow.safetensors")), "cached inputs, the same LoRA");
+        var meta = JsonParser.parseString(Files.readString(tmp.resolve("first/glance.json"))).getAsJsonObject();
+        assertEquals("20x12", meta.get("image_size").getAsString());
+
+        Path samples = tmp.resolve("samples");
+        var s = PipelineSmokeTest.run("glance", "sample", "--model", flux.toString(), "--lora",
+                tmp.resolve("first").toString(), "--prompt", "a wide picture", "--seeds", "0", "--out", samples.toString());
+        assertEquals(0, s.exitCode(), s.err());
+        var png = javax.imageio.ImageIO.read(samples.resolve("000-seed0.png").toFile());
+        assertEquals(20, png.getWidth(), "glance sample defaults to the size the LoRAs were trained at");
+        assertEquals(12, png.getHeight());
+    }
+
+    @Test
+    void badImagesAreOneLineAndLeaveNoCacheOrOutput() throws Exception {
+        Path flux = TinyPipelines.flux(tmp.resolve("tiny-flux"));
+        Path small = tmp.resolve("small.png");
+        writeImage(small, 12, 8, 0);
+        Path cache = tmp.resolve("cache");
+        Path out = tmp.resolve("never");
+        var tooSmall = PipelineSmokeTest.run("glance", "train", "--model", flux.toString(), "--image-size", "16x16",
+                "--image", small.toString(), "--caption", "x", "--cache", cache.toString(), "--out", out.toString());
+        assertEquals(2, tooSmall.exitCode(), tooSmall.err());
+        assertTrue(tooSmall.err().contains("12x8") && tooSmall.err().contains("20x12"), tooSmall.err());
+        Path notes = tmp.resolve("notes.png");
+        Files.writeString(notes, "not an image");
+        var notImage = PipelineSmokeTest.run("glance", "train", "--model", flux.toString(), "--image-size", "16x16",
+                "--image", notes.toString(), "--caption", "x", "--cache", cache.toString(), "--out", out.toString());
+        assertEquals(2, notImage.exitCode(), notImage.err());
+        assertTrue(notImage.err().contains("notes.png") && notImage.err().contains("cannot be read"), notImage.err());
+        for (var r : java.util.List.of(tooSmall, notImage)) {
+            assertEquals(1, r.err().strip().lines().filter(l -> !l.startsWith("image ") || l.contains("cannot")
+                    || l.contains("smaller")).count(), r.err());
+        }
+        assertFalse(Files.exists(out), "no output");
+        assertFalse(Files.exists(cache.resolve("latents")), "no latent written");
+    }
+
+    @Test
+    void aPromptLongerThanTheTokenizerIsTruncatedWithAWarning() throws Exception {
+        Path flux = TinyPipelines.flux(tmp.resolve("tiny-flux"));
+        String longPrompt = String.join(" ", java.util.Collections.nCopies(40, "red"));
+        var r = PipelineSmokeTest.run("sample", "--model", flux.toString(), "--image-size", "16x16", "--prompt",
+                longPrompt, "--seeds", "0", "--steps", "1", "--out", tmp.resolve("long").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("warning: the prompt is longer than CLIP (tokenizer)'s 16 tokens"),
+                "the truncation is said: " + r.err());
+        assertTrue(Files.exists(tmp.resolve("long/000-seed0.png")));
     }
 
     @Test

@@ -35,6 +35,30 @@ public final class ImageFolder {
             return width / (double) height;
         }
 
+        /** Aspect ratios of the standard buckets (width : height), square first. */
+        private static final int[][] RATIOS = {{1, 1}, {4, 3}, {3, 4}, {3, 2}, {2, 3}, {16, 9}, {9, 16}};
+
+        /**
+         * The standard aspect-ratio buckets (1:1, 4:3, 3:4, 3:2, 2:3, 16:9, 9:16) at about this bucket's pixel
+         * count, each side a multiple of {@code multiple} (what the VAE and the transformer's patches divide).
+         */
+        public List<Bucket> withAspectRatios(int multiple) {
+            if (multiple < 1) {
+                throw new IllegalArgumentException("multiple " + multiple + " must be at least 1");
+            }
+            double area = (double) width * height;
+            java.util.LinkedHashSet<Bucket> out = new java.util.LinkedHashSet<>();
+            for (int[] r : RATIOS) {
+                double w = Math.sqrt(area * r[0] / r[1]);
+                out.add(new Bucket(round(w, multiple), round(area / w, multiple)));
+            }
+            return List.copyOf(out);
+        }
+
+        private static int round(double side, int multiple) {
+            return (int) Math.max(multiple, Math.round(side / multiple) * multiple);
+        }
+
         @Override
         public String toString() {
             return width + "x" + height;
@@ -56,11 +80,12 @@ public final class ImageFolder {
     /**
      * Reads every image in {@code directory} (not recursive).
      *
-     * @throws IOException naming the file when an image cannot be read or its caption file is missing
+     * @throws IllegalArgumentException naming the file when an image cannot be read as one, is smaller than its bucket,
+     *     or its caption file is missing (bad input, as the CLI reports it)
      */
     public static ImageFolder load(Path directory, List<Bucket> buckets) throws IOException {
         if (!Files.isDirectory(directory)) {
-            throw new IOException(directory + " is not a directory");
+            throw new IllegalArgumentException(directory + " is not a directory");
         }
         if (buckets.isEmpty()) {
             throw new IllegalArgumentException("give at least one bucket");
@@ -70,17 +95,18 @@ public final class ImageFolder {
             images = s.filter(ImageFolder::isImage).sorted().toList();
         }
         if (images.isEmpty()) {
-            throw new IOException(directory + " holds no images (" + String.join(", ", EXTENSIONS) + ")");
+            throw new IllegalArgumentException(directory + " holds no images (" + String.join(", ", EXTENSIONS) + ")");
         }
         List<Item> items = new ArrayList<>();
         for (Path image : images) {
             Path txt = captionFile(image);
             if (!Files.isRegularFile(txt)) {
-                throw new IOException(image + " has no caption file " + txt.getFileName());
+                throw new IllegalArgumentException(image + " has no caption file " + txt.getFileName());
             }
             String caption = Files.readString(txt, StandardCharsets.UTF_8).trim();
             BufferedImage img = read(image);
             Bucket bucket = nearest(buckets, img.getWidth() / (double) img.getHeight());
+            requireCovers(image, img, bucket.width(), bucket.height());
             items.add(new Item(image, caption, bucket, toPixels(coverAndCrop(img, bucket.width(), bucket.height()))));
         }
         return new ImageFolder(directory, items);
@@ -102,23 +128,49 @@ public final class ImageFolder {
         return out;
     }
 
-    /** One image file scaled to cover {@code width x height} and centre-cropped: CHW floats in [-1, 1]. */
+    /**
+     * One image file scaled to cover {@code width x height} and centre-cropped: CHW floats in [-1, 1]. An image
+     * smaller than that on either side is refused (upscaling would train on blur).
+     */
     public static float[] loadImage(Path file, int width, int height) throws IOException {
-        return toPixels(coverAndCrop(read(file), width, height));
+        BufferedImage img = read(file);
+        requireCovers(file, img, width, height);
+        return toPixels(coverAndCrop(img, width, height));
+    }
+
+    /** The bucket whose aspect ratio is nearest to this image's. */
+    public static Bucket bucketFor(Path file, List<Bucket> buckets) throws IOException {
+        BufferedImage img = read(file);
+        return nearest(buckets, img.getWidth() / (double) img.getHeight());
+    }
+
+    /** The file's bytes (what caches hash), with the same errors as reading it as an image. */
+    public static byte[] readBytes(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("image " + file + " does not exist");
+        }
+        return Files.readAllBytes(file);
+    }
+
+    private static void requireCovers(Path file, BufferedImage img, int width, int height) {
+        if (img.getWidth() < width || img.getHeight() < height) {
+            throw new IllegalArgumentException("image " + file + " is " + img.getWidth() + "x" + img.getHeight()
+                    + ", smaller than its bucket " + width + "x" + height + ": give a larger image or a smaller size");
+        }
     }
 
     static BufferedImage read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new IOException("image " + file + " does not exist");
+            throw new IllegalArgumentException("image " + file + " does not exist");
         }
         BufferedImage img;
         try {
             img = ImageIO.read(file.toFile());
         } catch (IOException | RuntimeException e) {
-            throw new IOException("image " + file + " cannot be read (" + e.getMessage() + ")", e);
+            throw new IllegalArgumentException("image " + file + " cannot be read (" + e.getMessage() + ")", e);
         }
         if (img == null) {
-            throw new IOException("image " + file + " cannot be read: not a PNG, JPEG, BMP or GIF");
+            throw new IllegalArgumentException("image " + file + " cannot be read: not a PNG, JPEG, BMP or GIF");
         }
         return img;
     }

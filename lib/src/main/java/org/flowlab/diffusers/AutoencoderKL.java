@@ -82,8 +82,10 @@ public final class AutoencoderKL implements LatentCodec, AutoCloseable {
     private final List<Stage> up = new ArrayList<>();
     private final Norm decNormOut;
     private final Conv decOut;
+    private final String fingerprint;
 
     private AutoencoderKL(ModelFolder f, ModuleBuilder mb, NDManager manager, int height, int width) {
+        this.fingerprint = org.flowlab.model.Fingerprint.of("AutoencoderKL").addFolder(f.directory()).hex();
         this.manager = manager;
         int[] channels = f.integers("block_out_channels");
         int layers = f.integer("layers_per_block", 1);
@@ -272,6 +274,12 @@ public final class AutoencoderKL implements LatentCodec, AutoCloseable {
     @Override
     public NDArray decode(NDArray latents) {
         return decodeRaw(org.flowlab.model.Ops.scale(latents, 1 / scaling).add((float) shift));
+    }
+
+    /** The vae folder's files (config in full, weights by size, head and tail). */
+    @Override
+    public String fingerprint() {
+        return fingerprint;
     }
 
     public double scalingFactor() {

@@ -38,16 +38,30 @@ public final class DiffusersPipeline {
      * @param dtype the transformer's compute type (FLOAT32 or FLOAT16); text encoders and VAE compute in float32
      * @param variant weights variant ({@code "bf16"}, {@code "fp16"}) or null
      * @param maxSequenceLength T5's token count; 0: the pipeline's default (Flux 512, SD3 256) within the tokenizer's limit
+     * @param textEncoderDevice where the text encoders run (they load on first use); null: {@code device}
      */
-    public record Options(int height, int width, Device device, DataType dtype, String variant, int maxSequenceLength) {
+    public record Options(int height, int width, Device device, DataType dtype, String variant, int maxSequenceLength,
+                          Device textEncoderDevice) {
         public Options {
             if (height <= 0 || width <= 0) {
                 throw new IllegalArgumentException("image size " + width + "x" + height + " must be positive");
             }
+            if (textEncoderDevice == null) {
+                textEncoderDevice = device;
+            }
+        }
+
+        public Options(int height, int width, Device device, DataType dtype, String variant, int maxSequenceLength) {
+            this(height, width, device, dtype, variant, maxSequenceLength, null);
         }
 
         public static Options of(int height, int width) {
             return new Options(height, width, Device.cpu(), DataType.FLOAT32, null, 0);
+        }
+
+        /** The same at another image size (an aspect-ratio bucket). */
+        public Options withSize(int height, int width) {
+            return new Options(height, width, device, dtype, variant, maxSequenceLength, textEncoderDevice);
         }
     }
 
@@ -64,6 +78,21 @@ public final class DiffusersPipeline {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * What image sides must be multiples of for this pipeline folder: the VAE's downscale (2 per down block after the
+     * first) times 2, since Flux packs and SD3 patches 2x2 latents into one token. Read from the configs; nothing loads.
+     */
+    public static int sizeMultiple(Path dir) {
+        JsonObject index = modelIndex(dir);
+        Path vae = component(dir, index, "vae").resolve("config.json");
+        JsonObject c = json(vae);
+        JsonElement blocks = c.get("block_out_channels");
+        if (blocks == null || !blocks.isJsonArray() || blocks.getAsJsonArray().isEmpty()) {
+            throw new IllegalArgumentException(vae + ": no block_out_channels");
+        }
+        return (1 << (blocks.getAsJsonArray().size() - 1)) * 2;
     }
 
     /** One pipeline folder being loaded: the components opened so far are closed again unless the model is kept. */
@@ -93,12 +122,38 @@ public final class DiffusersPipeline {
             return opened(AutoencoderKL.load(component("vae"), o.variant(), o.device(), o.height(), o.width()));
         }
 
-        CLIPTextModel clip(String name) throws IOException {
-            return opened(CLIPTextModel.load(component(name), o.variant(), o.device()));
+        /** A text encoder, loaded on first use; its folder and config are checked now. */
+        Lazy<CLIPTextModel> clip(String name) {
+            Path folder = configured(name);
+            return opened(new Lazy<>("CLIP text model " + folder,
+                    () -> CLIPTextModel.load(folder, o.variant(), o.textEncoderDevice())));
         }
 
-        T5EncoderModel t5(String name) throws IOException {
-            return opened(T5EncoderModel.load(component(name), o.variant(), o.device()));
+        Lazy<T5EncoderModel> t5(String name) {
+            Path folder = configured(name);
+            return opened(new Lazy<>("T5 encoder " + folder,
+                    () -> T5EncoderModel.load(folder, o.variant(), o.textEncoderDevice())));
+        }
+
+        private Path configured(String name) {
+            Path folder = component(name);
+            if (!Files.isRegularFile(folder.resolve("config.json"))) {
+                throw new IllegalArgumentException(folder + " has no config.json");
+            }
+            return folder;
+        }
+
+        /**
+         * The text encoder's identity for caches: every tokenizer and encoder folder it reads, and the T5 token count,
+         * computed from the files without loading a model.
+         */
+        String textFingerprint(int maxSequenceLength, String... folders) {
+            org.flowlab.model.Fingerprint f = org.flowlab.model.Fingerprint.of("text encoder of " + index.get("_class_name"))
+                    .add(maxSequenceLength);
+            for (String name : folders) {
+                f.add(name).addFolder(component(name));
+            }
+            return f.hex();
         }
 
         /** T5's token count: the one asked for, else the pipeline's default capped by the tokenizer's own limit. */
@@ -117,7 +172,7 @@ public final class DiffusersPipeline {
         }
 
         Map<String, String> metadata(String pipeline) {
-            return Map.of("folder", dir.toAbsolutePath().toString(), "pipeline", pipeline);
+            return Map.of("folder", dir.toAbsolutePath().toString(), DiffusionModel.PIPELINE, pipeline);
         }
 
         @Override
@@ -141,9 +196,11 @@ public final class DiffusersPipeline {
         long[] latent = vae.latentShape();
         SD3Transformer2DModel transformer = load.opened(SD3Transformer2DModel.load(load.component("transformer"),
                 o.variant(), o.device(), (int) latent[1], (int) latent[2], o.dtype()));
+        PromptTokenizer t5Tokens = load.t5Tokenizer("tokenizer_3", 256);
         SD3TextEncoder text = new SD3TextEncoder(PromptTokenizer.open(load.component("tokenizer")), load.clip("text_encoder"),
                 PromptTokenizer.open(load.component("tokenizer_2")), load.clip("text_encoder_2"),
-                load.t5Tokenizer("tokenizer_3", 256), load.t5("text_encoder_3"));
+                t5Tokens, load.t5("text_encoder_3"), load.textFingerprint(t5Tokens.maxLength(), "tokenizer",
+                        "text_encoder", "tokenizer_2", "text_encoder_2", "tokenizer_3", "text_encoder_3"));
         SchedulerConfig scheduler = schedulerConfig(load.component("scheduler"));
         if (scheduler.shiftMode().isDynamic()) {
             throw new IllegalArgumentException(load.dir.resolve("scheduler/scheduler_config.json")
@@ -154,7 +211,7 @@ public final class DiffusersPipeline {
         ScheduleFamily schedules = (steps, shift) -> scheduler.withStaticShift(shift)
                 .setTimesteps("shift " + shift + ", " + steps + " steps", steps, null, null, OptionalDouble.empty());
         return new DiffusionModel(load.dir.getFileName().toString(), transformer, text, vae, schedules, defaults,
-                load.metadata("StableDiffusion3Pipeline"));
+                load.metadata(DiffusionModel.SD3_PIPELINE));
     }
 
     private static DiffusionModel flux(Loading load) throws IOException {
@@ -163,8 +220,10 @@ public final class DiffusersPipeline {
         long[] latent = vae.latentShape();
         FluxTransformer2DModel transformer = load.opened(FluxTransformer2DModel.load(load.component("transformer"),
                 o.variant(), o.device(), (int) latent[1], (int) latent[2], o.dtype()));
+        PromptTokenizer t5Tokens = load.t5Tokenizer("tokenizer_2", 512);
         FluxTextEncoder text = new FluxTextEncoder(PromptTokenizer.open(load.component("tokenizer")),
-                load.clip("text_encoder"), load.t5Tokenizer("tokenizer_2", 512), load.t5("text_encoder_2"));
+                load.clip("text_encoder"), t5Tokens, load.t5("text_encoder_2"),
+                load.textFingerprint(t5Tokens.maxLength(), "tokenizer", "text_encoder", "tokenizer_2", "text_encoder_2"));
         // the packed transformer sees (H/2)(W/2) tokens; mu follows that count
         int tokens = (int) ((latent[1] / 2) * (latent[2] / 2));
         SchedulerConfig scheduler = schedulerConfig(load.component("scheduler"));
@@ -173,7 +232,7 @@ public final class DiffusersPipeline {
                 ? new DiffusionModel.Defaults(28, shift, 1.0, 3.5)         // Flux-dev's pipeline call
                 : new DiffusionModel.Defaults(4, shift, 1.0, Double.NaN);  // Flux-schnell's
         return new DiffusionModel(load.dir.getFileName().toString(), transformer, text, vae, sigmasToOneOverN(scheduler),
-                defaults, load.metadata("FluxPipeline"));
+                defaults, load.metadata(DiffusionModel.FLUX_PIPELINE));
     }
 
     /**

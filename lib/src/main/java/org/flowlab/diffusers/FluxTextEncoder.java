@@ -14,31 +14,34 @@ import org.flowlab.model.TextEncoder;
  * Flux's two text encoders as the FluxPipeline runs them: CLIP's pooled output (77 tokens) becomes
  * {@code pooled_projections}, T5's last hidden state ({@code max_sequence_length} tokens) becomes
  * {@code encoder_hidden_states}. As a LoRA component it is CLIP ({@code text_encoder.} in diffusers' Flux LoRA files).
+ * Both models load on first use; tokenizing and the fingerprint need neither.
  */
 public final class FluxTextEncoder implements TextEncoder {
     private final PromptTokenizer tokenizer;
-    private final CLIPTextModel textEncoder;
+    private final Lazy<CLIPTextModel> textEncoder;
     private final PromptTokenizer tokenizer2;
-    private final T5EncoderModel textEncoder2;
+    private final Lazy<T5EncoderModel> textEncoder2;
+    private final String fingerprint;
 
-    public FluxTextEncoder(PromptTokenizer tokenizer, CLIPTextModel textEncoder, PromptTokenizer tokenizer2,
-                           T5EncoderModel textEncoder2) {
+    FluxTextEncoder(PromptTokenizer tokenizer, Lazy<CLIPTextModel> textEncoder, PromptTokenizer tokenizer2,
+                    Lazy<T5EncoderModel> textEncoder2, String fingerprint) {
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
         this.tokenizer2 = tokenizer2;
         this.textEncoder2 = textEncoder2;
+        this.fingerprint = fingerprint;
     }
 
     @Override
     public Conditioning encode(List<String> prompts, NDManager manager) {
         Map<String, NDArray> t = new LinkedHashMap<>();
-        try (NDManager clip = textEncoder.manager().newSubManager()) {
+        try (NDManager clip = textEncoder.get().manager().newSubManager()) {
             NDArray ids = clip.create(tokenizer.encode(prompts).ids());
-            t.put(FluxTransformer2DModel.POOLED, into(manager, textEncoder.forward(ids).pooled()));
+            t.put(FluxTransformer2DModel.POOLED, into(manager, textEncoder.get().forward(ids).pooled()));
         }
-        try (NDManager t5 = textEncoder2.manager().newSubManager()) {
+        try (NDManager t5 = textEncoder2.get().manager().newSubManager()) {
             NDArray ids = t5.create(tokenizer2.encode(prompts).ids());
-            t.put(FluxTransformer2DModel.TEXT, into(manager, textEncoder2.forward(ids)));
+            t.put(FluxTransformer2DModel.TEXT, into(manager, textEncoder2.get().forward(ids)));
         }
         return Conditioning.of(prompts, t);
     }
@@ -51,17 +54,32 @@ public final class FluxTextEncoder implements TextEncoder {
 
     @Override
     public NDManager manager() {
-        return textEncoder.manager();
+        return textEncoder.get().manager();
     }
 
     @Override
     public NamedParameters parameters() {
-        return textEncoder.parameters();
+        return textEncoder.get().parameters();
     }
 
     @Override
     public Map<String, LinearLayer> linears() {
-        return textEncoder.linears();
+        return textEncoder.get().linears();
+    }
+
+    @Override
+    public List<String> notes(String prompt) {
+        return PromptTokenizer.truncationNotes(prompt, new String[] {"CLIP (tokenizer)", "T5 (tokenizer_2)"}, tokenizer, tokenizer2);
+    }
+
+    @Override
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    /** Whether any of the two models has been loaded (a cached run loads neither). */
+    public boolean loaded() {
+        return textEncoder.isLoaded() || textEncoder2.isLoaded();
     }
 
     @Override

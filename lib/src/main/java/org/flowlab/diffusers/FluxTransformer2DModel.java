@@ -174,6 +174,21 @@ public final class FluxTransformer2DModel extends BuiltComponent implements Flow
                 });
     }
 
+    /**
+     * A Flux transformer of any size from a config alone ({@code num_layers}, {@code num_single_layers},
+     * {@code num_attention_heads}, ... as in config.json), its weights drawn at random: for benchmarks of sizes no
+     * checkpoint on disk has.
+     */
+    public static FluxTransformer2DModel random(com.google.gson.JsonObject config, Device device, int height, int width,
+                                                DataType dtype) {
+        com.google.gson.JsonObject c = config.deepCopy();
+        c.addProperty("_class_name", "FluxTransformer2DModel");
+        return ModelFolder.random(c, dtype, device, (f, mb, m) -> {
+            Config parsed = Config.of(f);
+            return new FluxTransformer2DModel(parsed, mb, m, latent(parsed, height, width));
+        });
+    }
+
     private static long[] latent(Config c, int height, int width) {
         if (height % 2 != 0 || width % 2 != 0 || height < 2 || width < 2) {
             throw new IllegalArgumentException("latent size " + height + "x" + width + " must be even (Flux packs 2x2)");

@@ -32,6 +32,7 @@ import org.flowlab.model.ModuleBuilder;
  */
 public final class ModelFolder implements ModuleBuilder.Weights, AutoCloseable {
     private static final List<String> STEMS = List.of("diffusion_pytorch_model", "model");
+    private static final java.util.regex.Pattern NORM_SCALE = java.util.regex.Pattern.compile("(.*\\.)?norm[^.]*\\.weight");
 
     private final Path dir;
     private final JsonObject config;
@@ -39,6 +40,8 @@ public final class ModelFolder implements ModuleBuilder.Weights, AutoCloseable {
     private final List<SafeTensorsFile> files = new ArrayList<>();
     private final DataType dtype;
     private final Set<String> read = new LinkedHashSet<>();
+    /** Set for a stand-in without files: every weight is drawn (see {@link #random}). */
+    private boolean randomWeights;
 
     private ModelFolder(Path dir, JsonObject config, DataType dtype) {
         this.dir = dir;
@@ -74,6 +77,25 @@ public final class ModelFolder implements ModuleBuilder.Weights, AutoCloseable {
                 m.close();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Builds a model from a config alone, its weights drawn instead of read: N(0, 0.02), norm weights 1, biases 0.
+     * For benchmarks of sizes no checkpoint on disk has (a mid-size Flux); nothing is read or checked against files.
+     */
+    static <T> T random(JsonObject config, DataType dtype, Device device, Build<T> build) {
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
+            throw new IllegalArgumentException("compute dtype " + dtype + " is not supported; use fp32 or fp16");
+        }
+        ModelFolder f = new ModelFolder(Path.of("random " + classNameOf(config)), config, dtype);
+        f.randomWeights = true;
+        NDManager m = Engines.get().newBaseManager(device);
+        try {
+            return build.build(f, new ModuleBuilder(m, f), m);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
         }
     }
 
@@ -211,6 +233,14 @@ public final class ModelFolder implements ModuleBuilder.Weights, AutoCloseable {
 
     @Override
     public NDArray load(String name, Shape shape, NDManager manager) {
+        if (randomWeights) {
+            if (name.endsWith(".bias")) {
+                return manager.zeros(shape, dtype);
+            }
+            // a norm's own scale (attn.norm_q.weight), not a Linear inside a norm module (norm1.linear.weight)
+            return NORM_SCALE.matcher(name).matches() ? manager.ones(shape, dtype)
+                    : manager.randomNormal(0, 0.02f, shape, dtype);
+        }
         SafeTensorsFile f = byKey.get(name);
         if (f == null) {
             throw new IllegalArgumentException(dir + ": the weights have no tensor '" + name + "' (config "

@@ -87,4 +87,17 @@ public interface PromptTokenizer {
             return Optional.of(e.isJsonObject() ? e.getAsJsonObject().get("content").getAsString() : e.getAsString());
         }
     }
+
+    /** One line per tokenizer that cuts the prompt: which one and its limit. */
+    static List<String> truncationNotes(String prompt, String[] names, PromptTokenizer... tokenizers) {
+        List<String> notes = new java.util.ArrayList<>();
+        for (int i = 0; i < tokenizers.length; i++) {
+            if (!tokenizers[i].encode(List.of(prompt)).truncated().isEmpty()) {
+                notes.add("the prompt is longer than " + names[i] + "'s " + tokenizers[i].maxLength()
+                        + " tokens; it reads the first " + tokenizers[i].maxLength() + " (as diffusers does): "
+                        + (prompt.length() > 60 ? prompt.substring(0, 57) + "..." : prompt));
+            }
+        }
+        return notes;
+    }
 }

@@ -17,33 +17,37 @@ import org.flowlab.model.TextEncoder;
  * SD3's three text encoders as StableDiffusion3Pipeline runs them: the penultimate hidden states of CLIP-L and
  * CLIP-G side by side, zero-padded to T5's width and followed by T5's last hidden state along the sequence
  * ({@code encoder_hidden_states}); the two CLIPs' projected pooled outputs side by side ({@code pooled_projections}).
- * As a LoRA component it is CLIP-L ({@code text_encoder.} in diffusers' SD3 LoRA files).
+ * As a LoRA component it is CLIP-L ({@code text_encoder.} in diffusers' SD3 LoRA files). The three models load on
+ * first use.
  */
 public final class SD3TextEncoder implements TextEncoder {
     private final PromptTokenizer tokenizer;
-    private final CLIPTextModel textEncoder;
+    private final Lazy<CLIPTextModel> textEncoder;
     private final PromptTokenizer tokenizer2;
-    private final CLIPTextModel textEncoder2;
+    private final Lazy<CLIPTextModel> textEncoder2;
     private final PromptTokenizer tokenizer3;
-    private final T5EncoderModel textEncoder3;
+    private final Lazy<T5EncoderModel> textEncoder3;
+    private final String fingerprint;
 
-    public SD3TextEncoder(PromptTokenizer tokenizer, CLIPTextModel textEncoder, PromptTokenizer tokenizer2,
-                          CLIPTextModel textEncoder2, PromptTokenizer tokenizer3, T5EncoderModel textEncoder3) {
+    SD3TextEncoder(PromptTokenizer tokenizer, Lazy<CLIPTextModel> textEncoder, PromptTokenizer tokenizer2,
+                   Lazy<CLIPTextModel> textEncoder2, PromptTokenizer tokenizer3, Lazy<T5EncoderModel> textEncoder3,
+                   String fingerprint) {
         this.tokenizer = tokenizer;
         this.textEncoder = textEncoder;
         this.tokenizer2 = tokenizer2;
         this.textEncoder2 = textEncoder2;
         this.tokenizer3 = tokenizer3;
         this.textEncoder3 = textEncoder3;
+        this.fingerprint = fingerprint;
     }
 
     @Override
     public Conditioning encode(List<String> prompts, NDManager manager) {
-        NDArray[] l = clip(tokenizer, textEncoder, prompts, manager);
-        NDArray[] g = clip(tokenizer2, textEncoder2, prompts, manager);
+        NDArray[] l = clip(tokenizer, textEncoder.get(), prompts, manager);
+        NDArray[] g = clip(tokenizer2, textEncoder2.get(), prompts, manager);
         NDArray t5;
-        try (NDManager sub = textEncoder3.manager().newSubManager()) {
-            t5 = FluxTextEncoder.into(manager, textEncoder3.forward(sub.create(tokenizer3.encode(prompts).ids())));
+        try (NDManager sub = textEncoder3.get().manager().newSubManager()) {
+            t5 = FluxTextEncoder.into(manager, textEncoder3.get().forward(sub.create(tokenizer3.encode(prompts).ids())));
         }
         NDArray clipStates = l[0].concat(g[0], -1);
         long width = t5.getShape().get(2);
@@ -77,17 +81,32 @@ public final class SD3TextEncoder implements TextEncoder {
 
     @Override
     public NDManager manager() {
-        return textEncoder.manager();
+        return textEncoder.get().manager();
     }
 
     @Override
     public NamedParameters parameters() {
-        return textEncoder.parameters();
+        return textEncoder.get().parameters();
     }
 
     @Override
     public Map<String, LinearLayer> linears() {
-        return textEncoder.linears();
+        return textEncoder.get().linears();
+    }
+
+    @Override
+    public List<String> notes(String prompt) {
+        return PromptTokenizer.truncationNotes(prompt, new String[] {"CLIP-L (tokenizer)", "CLIP-G (tokenizer_2)", "T5 (tokenizer_3)"}, tokenizer, tokenizer2, tokenizer3);
+    }
+
+    @Override
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    /** Whether any of the three models has been loaded (a cached run loads none). */
+    public boolean loaded() {
+        return textEncoder.isLoaded() || textEncoder2.isLoaded() || textEncoder3.isLoaded();
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.flowlab.lora.Lora;
 import org.flowlab.model.Conditioning;
 import org.flowlab.model.DiffusionModel;
 import org.flowlab.model.NoGrad;
+import org.flowlab.model.PromptEncoder;
 import org.flowlab.progress.ProgressListener;
 
 /**
@@ -62,6 +63,18 @@ public final class Pipeline {
     /** The latents the plan ends at (before decoding), with the per-step trace. */
     public static SampleResult latents(DiffusionModel model, Request request, List<String> prompts, long[] seeds,
                                        NDManager manager, ProgressListener listener) {
+        try (Lora.Scope text = Lora.of(model.textEncoder()).useAdapter(textAdapter(model, request.plan()),
+                request.loraScale())) {
+            return latents(model, request, prompts, seeds, manager, listener, model.textEncoder());
+        }
+    }
+
+    /**
+     * The same with the prompts' conditioning from {@code encoder}, a cache of the base text encoder's outputs for
+     * example (then no text-encoder LoRA applies, and the text encoder need not be loaded).
+     */
+    public static SampleResult latents(DiffusionModel model, Request request, List<String> prompts, long[] seeds,
+                                       NDManager manager, ProgressListener listener, PromptEncoder encoder) {
         if (prompts.size() != seeds.length) {
             throw new IllegalArgumentException(prompts.size() + " prompts but " + seeds.length + " seeds");
         }
@@ -73,7 +86,6 @@ public final class Pipeline {
         }
         double g = Double.isNaN(request.guidance()) ? model.defaults().guidance() : request.guidance();
         try (NoGrad ng = NoGrad.enter();
-             Lora.Scope text = Lora.of(model.textEncoder()).useAdapter(textAdapter(model, plan), request.loraScale());
              Lora.Scope scale = Lora.of(model.transformer()).withScale(request.loraScale())) {
             Conditioning cond;
             Conditioning uncond = null;
@@ -81,13 +93,13 @@ public final class Pipeline {
                 // conditional and empty prompts in one encoder call: the rows come out as one batch of 2B
                 List<String> both = new ArrayList<>(prompts);
                 both.addAll(Collections.nCopies(prompts.size(), ""));
-                Conditioning all = model.textEncoder().encode(both, manager);
+                Conditioning all = encoder.encode(both, manager);
                 all = guided ? all.withGuidance(g, manager) : all;
                 int n = prompts.size();
                 cond = all.select(range(0, n));
                 uncond = all.select(range(n, 2 * n));
             } else {
-                cond = model.textEncoder().encode(prompts, manager);
+                cond = encoder.encode(prompts, manager);
                 cond = guided ? cond.withGuidance(g, manager) : cond;
             }
             NDArray noise = Noise.forSeeds(manager, seeds, model.latentShape());

@@ -20,6 +20,7 @@ import org.flowlab.model.Conditioning;
 import org.flowlab.model.DiffusionModel;
 import org.flowlab.model.NoGrad;
 import org.flowlab.model.OwnedArrays;
+import org.flowlab.model.PromptEncoder;
 import org.flowlab.model.Shapes;
 import org.flowlab.progress.Progress;
 import org.flowlab.progress.ProgressListener;
@@ -104,6 +105,22 @@ public final class Glance {
 
         public static Config official() {
             return builder().build();
+        }
+
+        /**
+         * The official recipe for this model's family (SPEC-glance.md): on a Flux or SD3 checkpoint, LoRA on the
+         * attention projections {@code attn.to_q/to_k/to_v/to_out.0} only, rank 16, alpha 64, LR 5e-4, and for Flux
+         * the guidance-embedding value 1; on other models (the toy) every Linear of the transformer blocks.
+         */
+        public static Builder forModel(DiffusionModel model) {
+            Builder b = builder();
+            if (model.isPipeline(DiffusionModel.FLUX_PIPELINE) || model.isPipeline(DiffusionModel.SD3_PIPELINE)) {
+                b.targets(TargetSelector.named("glance-flux"));
+            }
+            if (model.isPipeline(DiffusionModel.FLUX_PIPELINE) && model.transformer().takesGuidance()) {
+                b.guidance(1.0);
+            }
+            return b;
         }
 
         public static Builder builder() {
@@ -218,6 +235,33 @@ public final class Glance {
     }
 
     /**
+     * The training example as the transformer sees it: the image's latents (c, h, w) and where its caption's
+     * conditioning comes from (the text encoder, or a cache of its outputs so that training runs no encoder).
+     */
+    public record Example(float[] latents, String caption, PromptEncoder prompts) {
+        /** The image through the model's codec (once), the caption through its text encoder. */
+        public static Example of(DiffusionModel model, float[] pixels, String caption) {
+            requireImage(model, pixels);
+            model.textEncoder().check(caption);
+            try (NDManager m = model.transformer().manager().newSubManager(); NoGrad ng = NoGrad.enter()) {
+                long[] shape = Shapes.batched(1, model.pixelShape());
+                float[] z = model.codec().encode(OwnedArrays.create(m, pixels, new ai.djl.ndarray.types.Shape(shape)))
+                        .toFloatArray();
+                return new Example(z, caption, model.textEncoder());
+            }
+        }
+
+        /** (1, c, h, w) in {@code m}. */
+        NDArray x0(DiffusionModel model, NDManager m) {
+            if (latents.length != Shapes.size(model.latentShape())) {
+                throw new IllegalArgumentException("the example's latents hold " + latents.length + " values; this model"
+                        + " takes " + Shapes.text(model.latentShape()) + " latents");
+            }
+            return OwnedArrays.create(m, latents, new ai.djl.ndarray.types.Shape(Shapes.batched(1, model.latentShape())));
+        }
+    }
+
+    /**
      * Trains the slow and the fast LoRA on one image and caption; both end up on the model's transformer as adapters
      * {@code "slow"} and {@code "fast"} (replacing earlier ones of those names).
      *
@@ -227,14 +271,20 @@ public final class Glance {
                                ProgressListener listener) {
         requireList(SLOW, lists.slow());
         requireList(FAST, lists.fast());
-        requireImage(model, pixels);
-        model.textEncoder().check(caption);
+        return train(model, Example.of(model, pixels, caption), lists, config, listener);
+    }
+
+    /** The same on a prepared example (latents and conditioning from caches, for example). */
+    public static Result train(DiffusionModel model, Example example, GlanceLists lists, Config config,
+                               ProgressListener listener) {
+        requireList(SLOW, lists.slow());
+        requireList(FAST, lists.fast());
         long start = System.nanoTime();
         List<LossPoint> losses = Collections.synchronizedList(new ArrayList<>());
         try (NDManager m = model.transformer().manager().newSubManager()) {
-            NDArray x0 = latentOf(model, pixels, m);
-            LoraAdapter slow = trainPhase(model, SLOW, lists.slow(), x0, caption, config, config.seed(), losses, listener);
-            LoraAdapter fast = trainPhase(model, FAST, lists.fast(), x0, caption, config, config.seed() + 1, losses, listener);
+            NDArray x0 = example.x0(model, m);
+            LoraAdapter slow = trainPhase(model, SLOW, lists.slow(), x0, example, config, config.seed(), losses, listener);
+            LoraAdapter fast = trainPhase(model, FAST, lists.fast(), x0, example, config, config.seed() + 1, losses, listener);
             return new Result(lists, slow, fast, List.copyOf(losses), (System.nanoTime() - start) / 1e9);
         }
     }
@@ -247,16 +297,8 @@ public final class Glance {
         }
     }
 
-    /** The image through the codec, once: (1, c, h, w) latents. */
-    private static NDArray latentOf(DiffusionModel model, float[] pixels, NDManager m) {
-        try (NoGrad ng = NoGrad.enter()) {
-            long[] shape = Shapes.batched(1, model.pixelShape());
-            return model.codec().encode(OwnedArrays.create(m, pixels, new ai.djl.ndarray.types.Shape(shape)));
-        }
-    }
-
     private static LoraAdapter trainPhase(DiffusionModel model, String phase, double[] timesteps, NDArray x0,
-                                          String caption, Config config, long seed, List<LossPoint> losses,
+                                          Example example, Config config, long seed, List<LossPoint> losses,
                                           ProgressListener listener) {
         Lora lora = Lora.of(model.transformer());
         if (lora.has(phase)) {
@@ -271,7 +313,7 @@ public final class Glance {
         // the phase's adapter for this thread only: a notebook may sample the model meanwhile
         try (Lora.Scope s = lora.useAdapter(phase);
              FlowMatchingTrainer trainer = new FlowMatchingTrainer(model, List.copyOf(adapter.parameters().all()),
-                     oneImage(x0, caption), tc)) {
+                     oneImage(x0, example.caption()), tc, example.prompts())) {
             trainer.train(config.steps(), new ProgressListener() {
                 @Override
                 public void onProgress(Progress p) {
@@ -348,7 +390,12 @@ public final class Glance {
      */
     public static double[] lossAt(DiffusionModel model, String adapter, float[] pixels, String caption, double[] sigmas,
                                   int noiseSeeds) {
-        requireImage(model, pixels);
+        return lossAt(model, adapter, Example.of(model, pixels, caption), sigmas, noiseSeeds);
+    }
+
+    /** The same on a prepared example. */
+    public static double[] lossAt(DiffusionModel model, String adapter, Example example, double[] sigmas,
+                                  int noiseSeeds) {
         double[] out = new double[sigmas.length];
         try (NoGrad ng = NoGrad.enter(); Lora.Scope s = Lora.of(model.transformer()).useAdapter(adapter);
              NDManager m = model.transformer().manager().newSubManager()) {
@@ -356,9 +403,12 @@ public final class Glance {
             for (int k = 0; k < noiseSeeds; k++) {
                 seeds[k] = 10_000 + k;
             }
-            NDArray x0 = oneImage(latentOf(model, pixels, m), caption).batch(0, noiseSeeds, null, m).x0();
+            NDArray x0 = oneImage(example.x0(model, m), example.caption()).batch(0, noiseSeeds, null, m).x0();
             NDArray noise = Noise.forSeeds(m, seeds, model.latentShape());
-            Conditioning cond = model.encode(Collections.nCopies(noiseSeeds, caption), m);
+            Conditioning cond = example.prompts().encode(Collections.nCopies(noiseSeeds, example.caption()), m);
+            if (model.transformer().takesGuidance()) {
+                cond = cond.withGuidance(model.defaults().guidance(), m);
+            }
             for (int i = 0; i < sigmas.length; i++) {
                 float[] sig = new float[noiseSeeds];
                 java.util.Arrays.fill(sig, (float) sigmas[i]);

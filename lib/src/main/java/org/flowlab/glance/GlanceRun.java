@@ -32,7 +32,7 @@ import org.flowlab.schedule.SchedulePreset;
  * @param caption the training caption
  * @param lists the two timestep lists and their base schedule
  * @param origin the preset, size and base step count the lists were derived from (for the official-qwen plan), or null
- * @param recipe steps, rank, alpha, lr, draw, seed as trained
+ * @param recipe steps, rank, alpha, lr, draw, seed and image size (WxH) as trained
  * @param seconds training time of both LoRAs
  * @param lossAtTimesteps per list timestep: the loss of the base and of the phase's LoRA on the training image
  */
@@ -58,14 +58,14 @@ public record GlanceRun(String caption, GlanceLists lists, Origin origin, Map<St
     }
 
     /** The run as trained: the loss table is measured here (16 fixed noise draws per timestep). */
-    public static GlanceRun of(DiffusionModel model, Glance.Result result, float[] pixels, String caption,
+    public static GlanceRun of(DiffusionModel model, Glance.Result result, Glance.Example example,
                                Glance.Config config, Origin origin) {
         List<TimestepLoss> table = new ArrayList<>();
         for (String phase : List.of(Glance.SLOW, Glance.FAST)) {
             double[] timesteps = phase.equals(Glance.SLOW) ? result.lists().slow() : result.lists().fast();
             double[] sigmas = Arrays.stream(timesteps).map(t -> t / 1000).toArray();
-            double[] before = Glance.lossAt(model, Lora.BASE, pixels, caption, sigmas, 16);
-            double[] after = Glance.lossAt(model, phase, pixels, caption, sigmas, 16);
+            double[] before = Glance.lossAt(model, Lora.BASE, example, sigmas, 16);
+            double[] after = Glance.lossAt(model, phase, example, sigmas, 16);
             for (int i = 0; i < sigmas.length; i++) {
                 table.add(new TimestepLoss(phase, timesteps[i], before[i], after[i]));
             }
@@ -77,7 +77,9 @@ public record GlanceRun(String caption, GlanceLists lists, Origin origin, Map<St
         recipe.put("lr", config.optimizer().lr());
         recipe.put("draw", config.draw().id());
         recipe.put("seed", config.seed());
-        return new GlanceRun(caption, result.lists(), origin, recipe, result.seconds(), table);
+        long[] px = model.pixelShape();
+        recipe.put("image_size", px[2] + "x" + px[1]);
+        return new GlanceRun(example.caption(), result.lists(), origin, recipe, result.seconds(), table);
     }
 
     /** Writes both adapters (from the model's transformer), the per-step losses and {@code glance.json} into dir. */
@@ -132,7 +134,7 @@ public record GlanceRun(String caption, GlanceLists lists, Origin origin, Map<St
                     o.get("base_steps").getAsInt());
         }
         Map<String, Object> recipe = new LinkedHashMap<>();
-        for (String k : List.of("steps", "rank", "alpha", "lr", "draw", "seed")) {
+        for (String k : List.of("steps", "rank", "alpha", "lr", "draw", "seed", "image_size")) {
             if (o.has(k)) {
                 recipe.put(k, o.get(k).isJsonPrimitive() && o.get(k).getAsJsonPrimitive().isNumber()
                         ? o.get(k).getAsNumber() : o.get(k).getAsString());
@@ -141,6 +143,16 @@ public record GlanceRun(String caption, GlanceLists lists, Origin origin, Map<St
         List<TimestepLoss> table = o.has("loss_at_timesteps")
                 ? List.of(gson.fromJson(o.get("loss_at_timesteps"), TimestepLoss[].class)) : List.of();
         return new GlanceRun(o.get("caption").getAsString(), lists, origin, recipe, o.get("seconds").getAsDouble(), table);
+    }
+
+    /** The size the LoRAs were trained at, {width, height}, or null for a run that did not record it. */
+    public int[] imageSize() {
+        Object s = recipe.get("image_size");
+        if (s == null) {
+            return null;
+        }
+        String[] wh = s.toString().split("x");
+        return new int[] {Integer.parseInt(wh[0]), Integer.parseInt(wh[1])};
     }
 
     /** Puts the run's slow and fast LoRAs on the model's transformer (replacing adapters of those names). */

@@ -27,6 +27,10 @@ public record DiffusionModel(String name, FlowModel transformer, TextEncoder tex
     /** LoRA file prefixes of the two trainable components, as diffusers writes them. */
     public static final String TRANSFORMER = "transformer";
     public static final String TEXT_ENCODER = "text_encoder";
+    /** Metadata key: the diffusers pipeline class a checkpoint folder was loaded as ({@code FluxPipeline}). */
+    public static final String PIPELINE = "pipeline";
+    public static final String FLUX_PIPELINE = "FluxPipeline";
+    public static final String SD3_PIPELINE = "StableDiffusion3Pipeline";
 
     /**
      * Inference settings of a model family.
@@ -50,6 +54,11 @@ public record DiffusionModel(String name, FlowModel transformer, TextEncoder tex
                     ? "the transformer takes a guidance value: give the defaults one"
                     : "the defaults give a guidance value " + defaults.guidance() + " but the transformer has no guidance input");
         }
+    }
+
+    /** Whether this model was loaded from a diffusers folder of this pipeline class (per-family recipes ask). */
+    public boolean isPipeline(String pipelineClass) {
+        return pipelineClass.equals(metadata.get(PIPELINE));
     }
 
     /** The trainable components by LoRA file prefix. */

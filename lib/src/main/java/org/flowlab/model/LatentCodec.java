@@ -21,6 +21,15 @@ public interface LatentCodec {
     /** latents (B, c, h, w) -> pixels (B, C, H, W), roughly in [-1, 1]. */
     NDArray decode(NDArray latents);
 
+    /**
+     * What {@link #encode} depends on, as a hash (caches key stored latents by it). By default the codec's
+     * description and shapes, right for the identity; a learned codec hashes its weights or their files.
+     */
+    default String fingerprint() {
+        return Fingerprint.of("codec").add(toString()).add(Shapes.text(pixelShape())).add(Shapes.text(latentShape()))
+                .hex();
+    }
+
     /** Checks one image's (C, H, W) against {@link #pixelShape()}; the message names both sizes. */
     default void requireImage(long[] shape) {
         if (!java.util.Arrays.equals(shape, pixelShape())) {

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;
+import org.flowlab.cache.PromptCache;
 import org.flowlab.ema.Ema;
 import org.flowlab.ema.EmaStats;
 import org.flowlab.flow.Flow;
@@ -84,7 +85,8 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
     private final DiffusionModel model;
     private final FlowModel transformer;
     private final TeacherCache data;
-    private final boolean cachedConditioning;
+    /** The teacher cache's conditioning by this model's text encoder, or null (then the step encodes). */
+    private final PromptCache cachedConditioning;
     private final Lora lora;
     private final LoraAdapter student;
     private final Ema fast;
@@ -140,33 +142,12 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
         this.fast = Ema.create("fast", student, config.fastDecay(), Ema.Start.ZERO);
         this.slow = Ema.create("slow", student, config.slowDecay(), Ema.Start.ZERO);
         this.optimizer = new AdamW(List.copyOf(student.parameters().all()), config.optimizer(), transformer.manager());
-        this.cachedConditioning = data.hasEmbeddings() && sameTextEncoder(model, data);
-    }
-
-    /**
-     * Whether the cache's conditioning is this model's: its base text encoder reproduces the cached empty-prompt
-     * conditioning. A cache made by another model's encoder is not used (the step encodes its prompts instead).
-     */
-    private static boolean sameTextEncoder(DiffusionModel model, TeacherCache data) {
-        try (NDManager m = model.transformer().manager().newSubManager();
-             NoGrad ng = NoGrad.enter();
-             Lora.Scope base = Lora.of(model.textEncoder()).useBase()) {
-            Conditioning own = model.textEncoder().encode(List.of(""), m);
-            Conditioning cached = data.conditioning(List.of(""), m);
-            for (Map.Entry<String, NDArray> e : own.tensors().entrySet()) {
-                NDArray c = cached.tensors().get(e.getKey());
-                if (c == null || !c.getShape().equals(e.getValue().getShape())
-                        || c.sub(e.getValue()).abs().max().getFloat() > 1e-5f) {
-                    return false;
-                }
-            }
-            return own.tensors().keySet().equals(cached.tensors().keySet());
-        }
+        this.cachedConditioning = data.conditioningBy(model.textEncoder());
     }
 
     /** Whether steps read the cache's prompt conditioning instead of running the text encoder. */
     public boolean usesCachedConditioning() {
-        return cachedConditioning;
+        return cachedConditioning != null;
     }
 
     public ScfmConfig config() {
@@ -265,12 +246,12 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
             TeacherCache.Batch batch = data.batch(rows, m);                                  // the one upload
             NDArray x0 = batch.x0();                                                           // (B,C,H,W)
             NDArray noise = Noise.gaussian(m, Noise.stream(c.seed(), step, NOISE), x0.getShape());
-            Conditioning cond = withGuidanceDraw(cachedConditioning ? batch.cond() : encode(batch.prompts(), m),
+            Conditioning cond = withGuidanceDraw(encode(batch.prompts(), m),
                     Noise.stream(c.seed(), step, GUIDANCE), m);
             Conditioning uncond = null;
             if (c.teacherCfg() != 1.0) {
                 List<String> empty = Collections.nCopies(b, "");
-                uncond = withGuidanceDraw(cachedConditioning ? data.conditioning(empty, m) : encode(empty, m),
+                uncond = withGuidanceDraw(encode(empty, m),
                         Noise.stream(c.seed(), step, GUIDANCE), m);
             }
             DrawTensors d = DrawTensors.of(draws, c.tSkip(), m);
@@ -334,8 +315,11 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
         }
     }
 
-    /** The prompts' conditioning from the base text encoder (no LoRA), for a cache that holds none. */
+    /** The prompts' conditioning by the base text encoder (no LoRA): from the cache when it holds the encoder's. */
     private Conditioning encode(List<String> prompts, NDManager m) {
+        if (cachedConditioning != null) {
+            return cachedConditioning.encode(prompts, m);
+        }
         try (NoGrad ng = NoGrad.enter(); Lora.Scope base = Lora.of(model.textEncoder()).useBase()) {
             return model.textEncoder().encode(prompts, m);
         }
@@ -581,11 +565,19 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
 
     /** The student as a PEFT LoRA file with its recommended inference settings in the metadata. */
     public void exportStudent(Path file, int steps, double shift, double loraScale) throws IOException {
+        exportStudent(file, new ScfmConfig.Inference(steps, shift, loraScale, Double.NaN));
+    }
+
+    /** The same with a guidance-embedding value too (Flux-dev students). */
+    public void exportStudent(Path file, ScfmConfig.Inference inference) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("flowlab.method", "scfm");
-        meta.put("flowlab.recommended.steps", Integer.toString(steps));
-        meta.put("flowlab.recommended.shift", Double.toString(shift));
-        meta.put("flowlab.recommended.lora_scale", Double.toString(loraScale));
+        meta.put("flowlab.recommended.steps", Integer.toString(inference.steps()));
+        meta.put("flowlab.recommended.shift", Double.toString(inference.shift()));
+        meta.put("flowlab.recommended.lora_scale", Double.toString(inference.loraScale()));
+        if (!Double.isNaN(inference.guidance())) {
+            meta.put("flowlab.recommended.guidance", Double.toString(inference.guidance()));
+        }
         meta.put("flowlab.steps_trained", Long.toString(step));
         LoraFiles.export(student, file, meta);
     }

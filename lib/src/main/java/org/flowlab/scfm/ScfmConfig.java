@@ -1,6 +1,7 @@
 package org.flowlab.scfm;
 
 import org.flowlab.lora.TargetSelector;
+import org.flowlab.model.DiffusionModel;
 import org.flowlab.train.OptimizerConfig;
 
 /**
@@ -56,6 +57,42 @@ public record ScfmConfig(double teacherRatio, int tSkip, int teacherMinSteps, in
     public static ScfmConfig official() {
         return new ScfmConfig(0.4, 2, 32, 32, 0.0, 2.5, 4.5, 0.1, 0.99, 0.999, 0, 64, 64, TargetSelector.all(),
                 OptimizerConfig.scfm(), 8, 1.0, 0);
+    }
+
+    /**
+     * The released recipe for this model's family: the Flux script's on Flux (and on the toy); on SD3 the SD3.5
+     * script's differences: grad-norm clip 2, true CFG 3.5 in every teacher and EMA pass, EMAs restarted every 2000
+     * steps.
+     */
+    public static ScfmConfig forModel(DiffusionModel model) {
+        if (model.isPipeline(DiffusionModel.SD3_PIPELINE)) {
+            ScfmConfig o = official();
+            return o.toBuilder().optimizer(o.optimizer().withGradClip(2.0)).teacherCfg(3.5).emaRestartEvery(2000).build();
+        }
+        return official();
+    }
+
+    /**
+     * How a student is meant to be sampled, stored in its LoRA file's metadata.
+     *
+     * @param guidance the guidance-embedding value for models that take one, else NaN
+     */
+    public record Inference(int steps, double shift, double loraScale, double guidance) {
+    }
+
+    /**
+     * The recommended inference for this family (SPEC-scfm.md, "Inference"): Flux as in the released demo (5 steps,
+     * shift 3.25, LoRA scale 1.6, guidance 5); SD3 at its shift 3 and 4 steps (no demo value is published; 3-8 steps
+     * is the method's range); the toy at 3 steps, shift 3.
+     */
+    public static Inference inferenceFor(DiffusionModel model) {
+        if (model.isPipeline(DiffusionModel.FLUX_PIPELINE)) {
+            return new Inference(5, 3.25, 1.6, model.transformer().takesGuidance() ? 5.0 : Double.NaN);
+        }
+        if (model.isPipeline(DiffusionModel.SD3_PIPELINE)) {
+            return new Inference(4, 3.0, 1.0, Double.NaN);
+        }
+        return new Inference(3, 3.0, 1.0, Double.NaN);
     }
 
     static void requireProbability(String name, double p) {

@@ -22,13 +22,13 @@ import org.flowlab.io.DType;
 import org.flowlab.io.SafeTensors;
 import org.flowlab.io.SafeTensorsException;
 import org.flowlab.io.Tensor;
+import org.flowlab.cache.PromptCache;
 import org.flowlab.lora.Lora;
-import org.flowlab.model.Conditioning;
 import org.flowlab.model.DiffusionModel;
 import org.flowlab.model.Engines;
-import org.flowlab.model.NoGrad;
 import org.flowlab.model.OwnedArrays;
 import org.flowlab.model.Shapes;
+import org.flowlab.model.TextEncoder;
 import org.flowlab.progress.Interruption;
 import org.flowlab.progress.Progress;
 import org.flowlab.progress.ProgressListener;
@@ -38,8 +38,9 @@ import org.flowlab.progress.ProgressListener;
  * noise, the endpoint latent the teacher's 32-step Euler run reached, the teacher settings and a content hash. One
  * safetensors file per sample plus {@code manifest.json}; each file is written whole (temp, fsync, rename) and the
  * manifest after it, so an interrupted run resumes where it stopped and a reader never sees half a sample. The base
- * text encoder's conditioning of every prompt (and of the empty prompt) sits in {@code embeddings/}, one file per
- * prompt named by a hash of its text, so training runs no text encoder and a second pregen encodes nothing again.
+ * text encoder's conditioning of every prompt (and of the empty prompt) sits in {@code embeddings/}, a
+ * {@link PromptCache} keyed by the encoder's fingerprint, so training with that encoder runs (and loads) no text
+ * encoder and a second pregen encodes nothing again.
  */
 public final class TeacherCache {
     public static final String MANIFEST = "manifest.json";
@@ -77,18 +78,15 @@ public final class TeacherCache {
     private final List<float[]> endpoints;
     private final List<float[]> noises;
     private final long[] latentShape;
-    /** Base-encoder conditioning per prompt (and the empty prompt), or null for a cache made without it. */
-    private final Map<String, Map<String, Tensor>> embeddings;
 
     private TeacherCache(Path dir, Settings settings, List<Entry> entries, List<float[]> endpoints, List<float[]> noises,
-                         long[] latentShape, Map<String, Map<String, Tensor>> embeddings) {
+                         long[] latentShape) {
         this.dir = dir;
         this.settings = settings;
         this.entries = List.copyOf(entries);
         this.endpoints = endpoints;
         this.noises = noises;
         this.latentShape = latentShape;
-        this.embeddings = embeddings;
     }
 
     /**
@@ -129,6 +127,11 @@ public final class TeacherCache {
                 }
             }
         }
+        // every prompt's conditioning first (a second pregen finds it on disk): the teacher passes read it from there
+        List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(prompts));
+        distinct.add("");
+        PromptCache conditioning = PromptCache.at(dir.resolve(EMBEDDINGS), teacher.textEncoder());
+        conditioning.fill(distinct, teacher.transformer().manager());
         SamplingPlan plan = SamplingPlan.of(teacher.schedule(settings.steps(), settings.shift()), Lora.BASE)
                 .withGuidance(settings.cfg());
         long[] shape = teacher.latentShape();
@@ -140,7 +143,8 @@ public final class TeacherCache {
             try (NDManager m = teacher.transformer().manager().newSubManager()) {
                 long[] seeds = chunk.stream().mapToLong(Entry::seed).toArray();
                 float[] endpoints = Pipeline.latents(teacher, Pipeline.Request.of(plan),
-                        chunk.stream().map(Entry::prompt).toList(), seeds, m, ProgressListener.NONE).images().toFloatArray();
+                        chunk.stream().map(Entry::prompt).toList(), seeds, m, ProgressListener.NONE, conditioning)
+                        .images().toFloatArray();
                 float[] noiseData = org.flowlab.flow.Noise.forSeeds(m, seeds, shape).toFloatArray();
                 int per = endpoints.length / chunk.size();
                 for (int i = 0; i < chunk.size(); i++) {
@@ -162,59 +166,7 @@ public final class TeacherCache {
             ProgressListener.notify(listener, Progress.of("scfm pregen", done, all.size(), (System.nanoTime() - start) / 1e9));
         }
         new Manifest(settings, all, shape).write(dir);
-        List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(prompts));
-        distinct.add("");
-        cacheEmbeddings(teacher, distinct, dir);
         return open(dir);
-    }
-
-    /** Where a prompt's conditioning lives: named by a hash of the prompt's text, so any run finds it again. */
-    static Path embeddingFile(Path dir, String prompt) {
-        try {
-            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(prompt.getBytes(StandardCharsets.UTF_8));
-            return dir.resolve(EMBEDDINGS).resolve(java.util.HexFormat.of().formatHex(h, 0, 12) + ".safetensors");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /**
-     * Encodes, with the base text encoder (no LoRA), every prompt whose conditioning is not on disk yet, and writes one
-     * file per prompt: training then reads conditioning and never runs a text encoder.
-     */
-    private static void cacheEmbeddings(DiffusionModel teacher, List<String> prompts, Path dir) throws IOException {
-        List<String> missing = prompts.stream().filter(p -> readEmbedding(dir, p) == null).toList();
-        Files.createDirectories(dir.resolve(EMBEDDINGS));
-        for (int from = 0; from < missing.size(); from += 16) {
-            List<String> chunk = missing.subList(from, Math.min(missing.size(), from + 16));
-            try (NDManager m = teacher.transformer().manager().newSubManager();
-                 NoGrad ng = NoGrad.enter();
-                 Lora.Scope base = Lora.of(teacher.textEncoder()).useBase()) {
-                Conditioning c = teacher.textEncoder().encode(chunk, m);
-                for (int i = 0; i < chunk.size(); i++) {
-                    Map<String, Tensor> row = new LinkedHashMap<>();
-                    for (Map.Entry<String, NDArray> t : c.tensors().entrySet()) {
-                        NDArray r = t.getValue().get(i);
-                        row.put(t.getKey(), new Tensor(r.getShape().getShape(), r.toFloatArray()));
-                    }
-                    SafeTensors.write(embeddingFile(dir, chunk.get(i)), row, Map.of("prompt", chunk.get(i)), DType.F32);
-                }
-            }
-        }
-    }
-
-    /** A prompt's cached conditioning, or null when it is absent, unreadable or another prompt's. */
-    private static Map<String, Tensor> readEmbedding(Path dir, String prompt) {
-        Path f = embeddingFile(dir, prompt);
-        if (!Files.isRegularFile(f)) {
-            return null;
-        }
-        try {
-            SafeTensors.Contents c = SafeTensors.read(f);
-            return prompt.equals(c.metadata().get("prompt")) ? c.tensors() : null;
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
     }
 
     private static boolean intact(Path dir, Entry e) {
@@ -253,23 +205,18 @@ public final class TeacherCache {
             endpoints.add(c.tensor("endpoint").data());
             noises.add(c.tensor("noise").data());
         }
-        Map<String, Map<String, Tensor>> embeddings = new LinkedHashMap<>();
-        List<String> needed = new ArrayList<>(new java.util.LinkedHashSet<>(m.entries.stream().map(Entry::prompt).toList()));
-        needed.add("");
-        for (String p : needed) {
-            Map<String, Tensor> e = readEmbedding(dir, p);
-            if (e == null) {
-                embeddings = null; // an older or partial cache: the trainer encodes its prompts itself
-                break;
-            }
-            embeddings.put(p, e);
-        }
-        return new TeacherCache(dir, m.settings, m.entries, endpoints, noises, m.shape, embeddings);
+        return new TeacherCache(dir, m.settings, m.entries, endpoints, noises, m.shape);
     }
 
-    /** Whether the cache holds every prompt's conditioning (then training runs no text encoder). */
-    public boolean hasEmbeddings() {
-        return embeddings != null;
+    /**
+     * The cached conditioning of every prompt (and the empty one) by this text encoder, or null when the cache holds
+     * none of its making (another model's encoder, or an older cache): then the trainer encodes its prompts itself.
+     */
+    public PromptCache conditioningBy(TextEncoder encoder) {
+        PromptCache c = PromptCache.at(dir.resolve(EMBEDDINGS), encoder);
+        List<String> needed = new ArrayList<>(new java.util.LinkedHashSet<>(prompts()));
+        needed.add("");
+        return c.holds(needed) ? c : null;
     }
 
     public Path directory() {
@@ -292,11 +239,8 @@ public final class TeacherCache {
         return latentShape.clone();
     }
 
-    /**
-     * A training batch: the endpoints of these cache rows (B, C, H, W), uploaded in one piece, their prompts, and
-     * their cached base-encoder conditioning (null when the cache holds none).
-     */
-    public record Batch(NDArray x0, List<String> prompts, Conditioning cond) {
+    /** A training batch: the endpoints of these cache rows (B, C, H, W), uploaded in one piece, and their prompts. */
+    public record Batch(NDArray x0, List<String> prompts) {
     }
 
     public Batch batch(int[] rows, NDManager manager) {
@@ -308,33 +252,7 @@ public final class TeacherCache {
             prompts.add(entries.get(rows[i]).prompt());
         }
         return new Batch(OwnedArrays.create(manager, x0, new ai.djl.ndarray.types.Shape(Shapes.batched(rows.length, latentShape))),
-                prompts, embeddings == null ? null : conditioning(prompts, manager));
-    }
-
-    /** The cached conditioning of these prompts, stacked into one batch; requires {@link #hasEmbeddings()}. */
-    public Conditioning conditioning(List<String> prompts, NDManager manager) {
-        if (embeddings == null) {
-            throw new IllegalStateException(dir + " holds no prompt embeddings; run scfm pregen again to add them");
-        }
-        List<Map<String, Tensor>> rows = new ArrayList<>(prompts.size());
-        for (String p : prompts) {
-            Map<String, Tensor> e = embeddings.get(p);
-            if (e == null) {
-                throw new IllegalArgumentException("no cached conditioning for prompt '" + p + "'");
-            }
-            rows.add(e);
-        }
-        Map<String, NDArray> t = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> first : rows.get(0).entrySet()) {
-            int per = first.getValue().data().length;
-            float[] data = new float[per * rows.size()];
-            for (int i = 0; i < rows.size(); i++) {
-                System.arraycopy(rows.get(i).get(first.getKey()).data(), 0, data, i * per, per);
-            }
-            t.put(first.getKey(), OwnedArrays.create(manager, data,
-                    new ai.djl.ndarray.types.Shape(Shapes.batched(rows.size(), first.getValue().shape()))));
-        }
-        return Conditioning.of(prompts, t);
+                prompts);
     }
 
     /** Rows {@code from..to-1} of the cache's endpoints as one (B, C, H, W) tensor (for grids). */

@@ -22,6 +22,7 @@ import org.flowlab.model.Engines;
 import org.flowlab.model.NoGrad;
 import org.flowlab.model.OwnedArrays;
 import org.flowlab.model.Parameter;
+import org.flowlab.model.PromptEncoder;
 import org.flowlab.progress.ProgressListener;
 import org.flowlab.schedule.CustomTimesteps;
 import org.flowlab.schedule.LossWeighting;
@@ -141,11 +142,22 @@ public final class FlowMatchingTrainer implements TrainingLoop.Trainer, AutoClos
     private final Config config;
     private final AdamW optimizer;
     private final boolean textEncoderTrains;
+    private final PromptEncoder prompts;
     private final List<StepResult> results = new ArrayList<>();
     private long step;
     private long plannedSteps;
 
     public FlowMatchingTrainer(DiffusionModel model, List<Parameter> trainable, TrainingBatch.Source data, Config config) {
+        this(model, trainable, data, config, model.textEncoder());
+    }
+
+    /**
+     * A trainer whose captions' conditioning comes from {@code prompts}, a cache of the text encoder's outputs for
+     * example: then the text encoder stays frozen (none of its parameters may be in {@code trainable}) and need
+     * not even be loaded.
+     */
+    public FlowMatchingTrainer(DiffusionModel model, List<Parameter> trainable, TrainingBatch.Source data, Config config,
+                               PromptEncoder prompts) {
         Engines.prepareThread();
         if (!model.transformer().takesGuidance() && !Double.isNaN(config.guidance())) {
             throw new IllegalArgumentException("guidance " + config.guidance() + " was given, but this model has no"
@@ -158,7 +170,9 @@ public final class FlowMatchingTrainer implements TrainingLoop.Trainer, AutoClos
         this.data = data;
         this.config = config;
         this.optimizer = new AdamW(trainable, config.optimizer(), model.transformer().manager());
-        this.textEncoderTrains = model.textEncoder().parameters().all().stream().anyMatch(trainable::contains);
+        this.prompts = prompts;
+        this.textEncoderTrains = prompts == model.textEncoder()
+                && model.textEncoder().parameters().all().stream().anyMatch(trainable::contains);
     }
 
     public long step() {
@@ -242,7 +256,7 @@ public final class FlowMatchingTrainer implements TrainingLoop.Trainer, AutoClos
             return withGuidance(model.textEncoder().encode(prompts, m), m);
         }
         try (NoGrad ng = NoGrad.enter()) {
-            return withGuidance(model.textEncoder().encode(prompts, m), m);
+            return withGuidance(this.prompts.encode(prompts, m), m);
         }
     }
 

@@ -55,19 +55,50 @@ class ImageFolderTest {
     }
 
     @Test
+    void standardBucketsKeepThePixelCountAndPickTheNearestAspect() throws IOException {
+        List<ImageFolder.Bucket> buckets = new ImageFolder.Bucket(1024, 1024).withAspectRatios(16);
+        assertEquals(7, buckets.size());
+        assertEquals(new ImageFolder.Bucket(1024, 1024), buckets.get(0));
+        for (ImageFolder.Bucket b : buckets) {
+            assertEquals(0, b.width() % 16, b.toString());
+            assertEquals(0, b.height() % 16, b.toString());
+            assertEquals(1.0, b.width() * (double) b.height() / (1024 * 1024), 0.03, "about 1 MP: " + b);
+        }
+        assertTrue(buckets.contains(new ImageFolder.Bucket(1248, 832)), "3:2 at 1 MP: " + buckets);
+        assertTrue(buckets.contains(new ImageFolder.Bucket(768, 1360)), "9:16 at 1 MP: " + buckets);
+
+        png(dir.resolve("landscape.png"), 300, 200, Color.RED, Color.BLUE);
+        List<ImageFolder.Bucket> small = new ImageFolder.Bucket(64, 64).withAspectRatios(8);
+        ImageFolder.Bucket b = ImageFolder.bucketFor(dir.resolve("landscape.png"), small);
+        assertEquals(1.5, b.width() / (double) b.height(), 0.1, "a 3:2 image goes to the 3:2 bucket: " + b);
+    }
+
+    @Test
+    void anImageSmallerThanItsBucketIsRefusedWithBothSizes() throws IOException {
+        png(dir.resolve("small.png"), 40, 20, Color.RED, Color.RED);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ImageFolder.loadImage(dir.resolve("small.png"), 48, 24));
+        assertTrue(e.getMessage().contains("40x20") && e.getMessage().contains("48x24"), e.getMessage());
+        Files.writeString(dir.resolve("small.txt"), "red");
+        IllegalArgumentException inFolder = assertThrows(IllegalArgumentException.class,
+                () -> ImageFolder.load(dir, List.of(new ImageFolder.Bucket(48, 24))));
+        assertTrue(inFolder.getMessage().contains("small.png"), inFolder.getMessage());
+    }
+
+    @Test
     void errorsNameTheFile() throws IOException {
         png(dir.resolve("a.png"), 8, 8, Color.RED, Color.RED);
-        IOException missing = assertThrows(IOException.class, () -> ImageFolder.load(dir, List.of(new ImageFolder.Bucket(8, 8))));
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(dir, List.of(new ImageFolder.Bucket(8, 8))));
         assertTrue(missing.getMessage().contains("a.png") && missing.getMessage().contains("a.txt"), missing.getMessage());
 
         Files.writeString(dir.resolve("a.txt"), "red");
         Files.write(dir.resolve("b.png"), new byte[] {1, 2, 3, 4});
         Files.writeString(dir.resolve("b.txt"), "broken");
-        IOException unreadable = assertThrows(IOException.class, () -> ImageFolder.load(dir, List.of(new ImageFolder.Bucket(8, 8))));
+        IllegalArgumentException unreadable = assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(dir, List.of(new ImageFolder.Bucket(8, 8))));
         assertTrue(unreadable.getMessage().contains("b.png") && unreadable.getMessage().contains("cannot be read"),
                 unreadable.getMessage());
 
-        IOException none = assertThrows(IOException.class, () -> ImageFolder.loadImage(dir.resolve("zzz.png"), 8, 8));
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> ImageFolder.loadImage(dir.resolve("zzz.png"), 8, 8));
         assertTrue(none.getMessage().contains("zzz.png"));
     }
 }

@@ -63,6 +63,24 @@ class FluxParityTest {
     }
 
     @Test
+    void aRandomModelFromTheConfigHasTheCheckpointsLayout() throws IOException {
+        Engines.prepareThread();
+        var config = com.google.gson.JsonParser.parseString(Files.readString(DIR.resolve("config.json"))).getAsJsonObject();
+        try (FluxTransformer2DModel loaded = FluxTransformer2DModel.load(DIR, null, Device.cpu(), 8, 12);
+             FluxTransformer2DModel random = FluxTransformer2DModel.random(config, Device.cpu(), 8, 12,
+                     ai.djl.ndarray.types.DataType.FLOAT32)) {
+            assertEquals(loaded.describe(), random.describe());
+            for (var p : loaded.parameters().all()) {
+                assertEquals(p.shape(), random.parameters().get(p.name()).shape(), p.name());
+            }
+            assertEquals(1f, random.parameters().get("transformer_blocks.0.attn.norm_q.weight").array().min().getFloat());
+            float std = random.parameters().get("transformer_blocks.0.norm1.linear.weight").array().square().mean()
+                    .sqrt().getFloat();
+            assertEquals(0.02, std, 0.002, "a Linear inside a norm module is drawn, not set to 1");
+        }
+    }
+
+    @Test
     void f32WeightsMatchDiffusersOnBothInputSets() throws IOException {
         Engines.prepareThread();
         SafeTensors.Contents expected = read("outputs.safetensors");

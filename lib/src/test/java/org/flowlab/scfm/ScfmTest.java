@@ -2,6 +2,7 @@ package org.flowlab.scfm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -133,12 +134,13 @@ class ScfmTest {
             TeacherCache cache = TeacherCache.pregenerate(teacher, prompts, 2, 7, new TeacherCache.Settings(3, 1.0, 1.0),
                     own, p -> { });
             assertTrue(text.calls > 0);
-            assertTrue(cache.hasEmbeddings());
-            try (var files = Files.list(own.resolve(TeacherCache.EMBEDDINGS))) {
+            org.flowlab.cache.PromptCache conditioning = cache.conditioningBy(teacher.textEncoder());
+            assertNotNull(conditioning, "the cache holds the teacher encoder's conditioning");
+            try (var files = Files.list(conditioning.directory())) {
                 assertEquals(prompts.size() + 1, files.count(), "one file per distinct prompt, and the empty prompt");
             }
             try (NDManager m = base.transformer().manager().newSubManager(); NoGrad ng = NoGrad.enter()) {
-                NDArray cached = cache.conditioning(List.of(prompts.get(1)), m).tensors().values().iterator().next();
+                NDArray cached = conditioning.encode(List.of(prompts.get(1)), m).tensors().values().iterator().next();
                 NDArray fresh = base.textEncoder().encode(List.of(prompts.get(1)), m).tensors().values().iterator().next();
                 assertTrue(cached.sub(fresh).abs().max().getFloat() < 1e-5, "the cache holds the encoder's output");
             }

@@ -31,9 +31,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The shipped files after their conversion to diffusers' names (models/convert_v1.py): samples are bit-identical to
- * what the first layout gave. The digests were taken on the first layout's code and files (one network, text encoder
- * inside velocity, toy names) before the change, for 4 prompts x seeds 0-3.
+ * The shipped files after their conversion to diffusers' names (models/convert_v1.py) still give the first layout's
+ * samples. On the machine the conversion was made on, the samples were bit-identical (SHA-256 prefixes of the float
+ * bytes, 4 prompts x seeds 0-3: teacher@32 b2725d7e59f01c69, teacher@3 664470308b646c9c, teacher@8 CFG 3
+ * 174a221a73807502, SCFM@3 c25a54076f5657ac). libtorch's CPU kernels (MKL's among them) differ in the last bits
+ * between processors, so the test compares with the samples stored in {@code shipped-samples.safetensors} within
+ * 1e-3, far below what any change of a weight gives. They were made on another machine, where commit 1b2b69a
+ * (whose samples had the digests above on the conversion machine) gives the same bytes (teacher@32 4f468e9ec31ef0b7).
+ * Regenerate with {@code mvn -pl lib test -Dtest=ShippedModelsTest -Dflowlab.regenerate=true}.
  */
 class ShippedModelsTest {
     static final List<String> PROMPTS = List.of("a large red circle at the center on a white background",
@@ -58,25 +63,49 @@ class ShippedModelsTest {
         teacher.close();
     }
 
-    static String digest(SamplingPlan plan, double scale) throws Exception {
+    static final Path REFERENCE = Path.of("src/test/resources/toy/shipped-samples.safetensors");
+
+    static float[] samples(SamplingPlan plan, double scale) {
         try (NDManager m = teacher.transformer().manager().newSubManager()) {
-            float[] f = Pipeline.images(teacher, new Pipeline.Request(plan, scale), PROMPTS, SEEDS, m).toFloatArray();
-            ByteBuffer b = ByteBuffer.allocate(f.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            for (float x : f) {
-                b.putFloat(x);
+            return Pipeline.images(teacher, new Pipeline.Request(plan, scale), PROMPTS, SEEDS, m).toFloatArray();
+        }
+    }
+
+    /** The four sample sets by name. */
+    static Map<String, float[]> current() {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        out.put("teacher@32", samples(SamplingPlan.of(ToyWorld.schedule(32, 1.0), Lora.BASE), 0));
+        out.put("teacher@3", samples(SamplingPlan.of(ToyWorld.schedule(3, 1.0), Lora.BASE), 0));
+        out.put("teacher@8 cfg3", samples(SamplingPlan.of(ToyWorld.schedule(8, 1.0), Lora.BASE).withGuidance(3), 0));
+        // the SCFM student at 3 steps, shift 3, its text-encoder adapter included
+        out.put("scfm@3", samples(SamplingPlan.of(ToyWorld.schedule(3, 3.0), Scfm.STUDENT), 1.0));
+        return out;
+    }
+
+    @Test
+    void samplesMatchTheFirstLayout() throws Exception {
+        var reference = SafeTensors.decode(ShippedModelsTest.class.getResourceAsStream("/toy/shipped-samples.safetensors")
+                .readAllBytes(), REFERENCE);
+        for (Map.Entry<String, float[]> e : current().entrySet()) {
+            float[] want = reference.tensor(e.getKey()).data();
+            float[] got = e.getValue();
+            assertEquals(want.length, got.length, e.getKey());
+            double max = 0;
+            for (int i = 0; i < got.length; i++) {
+                max = Math.max(max, Math.abs(got[i] - want[i]));
             }
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.array())).substring(0, 16);
+            assertTrue(max <= 1e-3, e.getKey() + ": max abs difference " + max);
         }
     }
 
     @Test
-    void samplesAreBitIdenticalToTheFirstLayout() throws Exception {
-        assertEquals("b2725d7e59f01c69", digest(SamplingPlan.of(ToyWorld.schedule(32, 1.0), Lora.BASE), 0), "teacher@32");
-        assertEquals("664470308b646c9c", digest(SamplingPlan.of(ToyWorld.schedule(3, 1.0), Lora.BASE), 0), "teacher@3");
-        assertEquals("174a221a73807502", digest(SamplingPlan.of(ToyWorld.schedule(8, 1.0), Lora.BASE).withGuidance(3), 0),
-                "teacher@8, CFG 3");
-        assertEquals("c25a54076f5657ac", digest(SamplingPlan.of(ToyWorld.schedule(3, 3.0), Scfm.STUDENT), 1.0),
-                "the SCFM student at 3 steps, shift 3 (its text-encoder adapter included)");
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "flowlab.regenerate", matches = "true")
+    void regenerateReference() throws IOException {
+        Map<String, org.flowlab.io.Tensor> t = new java.util.LinkedHashMap<>();
+        long[] shape = {PROMPTS.size(), 3, 32, 32};
+        current().forEach((k, v) -> t.put(k, new org.flowlab.io.Tensor(shape, v)));
+        SafeTensors.write(REFERENCE, t, Map.of("made_by", "ShippedModelsTest -Dflowlab.regenerate=true"),
+                org.flowlab.io.DType.F32);
     }
 
     @Test
