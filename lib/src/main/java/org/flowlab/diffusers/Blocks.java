@@ -54,14 +54,14 @@ final class Blocks {
         return like(f.div(ms.add(eps).sqrt()), x).mul(weight);
     }
 
-    /** x as float32 (itself when it is). */
+    /** x as float32 (itself when it is), on the graph. */
     static NDArray float32(NDArray x) {
-        return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        return org.flowlab.model.Ops.cast(x, DataType.FLOAT32);
     }
 
-    /** x in the dtype of {@code like} (itself when it is). */
+    /** x in the dtype of {@code like} (itself when it is), on the graph. */
     static NDArray like(NDArray x, NDArray like) {
-        return x.getDataType() == like.getDataType() ? x : x.toType(like.getDataType(), false);
+        return org.flowlab.model.Ops.cast(x, like.getDataType());
     }
 
     /** {@code x * (1 + scale) + shift}, scale and shift (B, D) broadcast over the sequence. */

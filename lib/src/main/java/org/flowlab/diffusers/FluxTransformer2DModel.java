@@ -20,6 +20,7 @@ import org.flowlab.model.FlowModel;
 import org.flowlab.model.LinearLayer;
 import org.flowlab.model.ModuleBuilder;
 import org.flowlab.model.ModuleBuilder.Init;
+import org.flowlab.model.Ops;
 import org.flowlab.model.Parameter;
 
 /**
@@ -235,13 +236,13 @@ public final class FluxTransformer2DModel extends BuiltComponent implements Flow
         }
         NDManager m = hiddenStates.getManager();
         DataType dt = dtype();
-        NDArray img = xEmbedder.forward(hiddenStates.toType(dt, false));                         // (B,T,D)
-        NDArray temb = timeMlp.forward(Blocks.timestepFeatures(scale1000(timestep), 256, true, 0).toType(dt, false));
+        NDArray img = xEmbedder.forward(Ops.cast(hiddenStates, dt));                         // (B,T,D)
+        NDArray temb = timeMlp.forward(Ops.cast(Blocks.timestepFeatures(scale1000(timestep), 256, true, 0), dt));
         if (guidanceMlp != null) {
-            temb = temb.add(guidanceMlp.forward(Blocks.timestepFeatures(scale1000(guidance), 256, true, 0).toType(dt, false)));
+            temb = temb.add(guidanceMlp.forward(Ops.cast(Blocks.timestepFeatures(scale1000(guidance), 256, true, 0), dt)));
         }
-        temb = temb.add(textMlp.forward(pooled.toType(dt, false)));                                 // (B,D)
-        NDArray txt = contextEmbedder.forward(encoderHiddenStates.toType(dt, false));            // (B,L,D)
+        temb = temb.add(textMlp.forward(Ops.cast(pooled, dt)));                                 // (B,D)
+        NDArray txt = contextEmbedder.forward(Ops.cast(encoderHiddenStates, dt));            // (B,L,D)
         float[][] ids = new float[txtIds.length + imgIds.length][];
         System.arraycopy(txtIds, 0, ids, 0, txtIds.length);
         System.arraycopy(imgIds, 0, ids, txtIds.length, imgIds.length);

@@ -20,6 +20,7 @@ import org.flowlab.model.FlowModel;
 import org.flowlab.model.LinearLayer;
 import org.flowlab.model.ModuleBuilder;
 import org.flowlab.model.ModuleBuilder.Init;
+import org.flowlab.model.Ops;
 import org.flowlab.model.Parameter;
 
 /**
@@ -190,11 +191,11 @@ public final class SD3Transformer2DModel extends BuiltComponent implements FlowM
         long h = s.get(2) / p;
         long w = s.get(3) / p;
         DataType dt = dtype();
-        NDArray img = patchEmbed(hiddenStates.toType(dt, false)).add(croppedPositions(h, w));    // (B,T,D)
-        NDArray temb = timeMlp.forward(Blocks.timestepFeatures(timestep, 256, true, 0).toType(dt, false))
-                .add(textMlp.forward(pooled.toType(dt, false)));
+        NDArray img = patchEmbed(Ops.cast(hiddenStates, dt)).add(croppedPositions(h, w));    // (B,T,D)
+        NDArray temb = timeMlp.forward(Ops.cast(Blocks.timestepFeatures(timestep, 256, true, 0), dt))
+                .add(textMlp.forward(Ops.cast(pooled, dt)));
         NDArray siluTemb = Blocks.silu(temb);                                                     // (B,D)
-        NDArray txt = contextEmbedder.forward(encoderHiddenStates.toType(dt, false));            // (B,L,D)
+        NDArray txt = contextEmbedder.forward(Ops.cast(encoderHiddenStates, dt));            // (B,L,D)
         for (Block b : blocks) {
             NDArray[] out = block(b, img, txt, siluTemb);
             txt = out[0];

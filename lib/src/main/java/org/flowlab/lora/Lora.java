@@ -304,9 +304,9 @@ public final class Lora {
         NDArray b = o != null && o.weights() != null ? o.weights().get(pair.b().name()) : pair.b().array(); // (out, r)
         double s = o != null && !Double.isNaN(o.scale()) ? o.scale() : scale;
         // LoRA weights stay float32 on an fp16 base: the branch runs in float32, its output joins in the base's dtype
-        NDArray in = x.getDataType() == a.getDataType() ? x : x.toType(a.getDataType(), false);
+        NDArray in = Ops.cast(x, a.getDataType());
         NDArray h = Ops.scale(Linear.linear(in, a).singletonOrThrow(), s * adapter.config().scale()); // (..., r)
         NDArray delta = Linear.linear(h, b).singletonOrThrow();                                             // (..., out)
-        return delta.getDataType() == x.getDataType() ? delta : delta.toType(x.getDataType(), false);
+        return Ops.cast(delta, x.getDataType());
     }
 }

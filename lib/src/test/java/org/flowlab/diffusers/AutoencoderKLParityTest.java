@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
@@ -31,8 +30,8 @@ class AutoencoderKLParityTest {
             SafeTensors.Contents out = SafeTensors.read(dir.resolve("outputs.safetensors"));
             for (String set : new String[] {"set0", "set1"}) {
                 long[] shape = in.tensor(set + ".sample").shape();
-                try (AutoencoderKL vae = AutoencoderKL.load(dir, null, Device.cpu(), (int) shape[2], (int) shape[3]);
-                     NDManager m = NDManager.newBaseManager(); NoGrad ng = NoGrad.enter()) {
+                try (AutoencoderKL vae = AutoencoderKL.load(dir, null, ParityDevice.get(), (int) shape[2], (int) shape[3]);
+                     NDManager m = NDManager.newBaseManager(ParityDevice.get()); NoGrad ng = NoGrad.enter()) {
                     NDArray pixels = in.tensor(set + ".sample").toNDArray(m);
                     NDArray[] dist = vae.latentDistribution(pixels);
                     double mean = max(dist[0], out.tensor(set + ".latent_dist.mean").toNDArray(m));
@@ -59,7 +58,7 @@ class AutoencoderKLParityTest {
     @Test
     void anImageOfTheWrongSizeIsNamed() throws IOException {
         Engines.prepareThread();
-        try (AutoencoderKL vae = AutoencoderKL.load(ROOT.resolve("vae_kl_16ch"), null, Device.cpu(), 16, 24)) {
+        try (AutoencoderKL vae = AutoencoderKL.load(ROOT.resolve("vae_kl_16ch"), null, ParityDevice.get(), 16, 24)) {
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> vae.requireImage(new long[] {3, 32, 32}));
             assertTrue(e.getMessage().contains("3x32x32") && e.getMessage().contains("3x16x24"), e.getMessage());

@@ -2,7 +2,6 @@ package org.flowlab.diffusers;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
@@ -27,8 +26,8 @@ class CLIPParityTest {
             Path dir = ROOT.resolve(fixture);
             SafeTensors.Contents in = SafeTensors.read(dir.resolve("inputs.safetensors"));
             SafeTensors.Contents out = SafeTensors.read(dir.resolve("outputs.safetensors"));
-            try (CLIPTextModel clip = CLIPTextModel.load(dir, null, Device.cpu());
-                 NDManager m = NDManager.newBaseManager(); NoGrad ng = NoGrad.enter()) {
+            try (CLIPTextModel clip = CLIPTextModel.load(dir, null, ParityDevice.get());
+                 NDManager m = NDManager.newBaseManager(ParityDevice.get()); NoGrad ng = NoGrad.enter()) {
                 for (String set : new String[] {"set0", "set1"}) {
                     CLIPTextModel.Output o = clip.forward(in.tensor(set + ".input_ids").toNDArray(m));
                     double last = max(o.lastHiddenState(), out.tensor(set + ".last_hidden_state").toNDArray(m));

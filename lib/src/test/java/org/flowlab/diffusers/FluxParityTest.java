@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
@@ -66,8 +65,8 @@ class FluxParityTest {
     void aRandomModelFromTheConfigHasTheCheckpointsLayout() throws IOException {
         Engines.prepareThread();
         var config = com.google.gson.JsonParser.parseString(Files.readString(DIR.resolve("config.json"))).getAsJsonObject();
-        try (FluxTransformer2DModel loaded = FluxTransformer2DModel.load(DIR, null, Device.cpu(), 8, 12);
-             FluxTransformer2DModel random = FluxTransformer2DModel.random(config, Device.cpu(), 8, 12,
+        try (FluxTransformer2DModel loaded = FluxTransformer2DModel.load(DIR, null, ParityDevice.get(), 8, 12);
+             FluxTransformer2DModel random = FluxTransformer2DModel.random(config, ParityDevice.get(), 8, 12,
                      ai.djl.ndarray.types.DataType.FLOAT32)) {
             assertEquals(loaded.describe(), random.describe());
             for (var p : loaded.parameters().all()) {
@@ -84,7 +83,7 @@ class FluxParityTest {
     void f32WeightsMatchDiffusersOnBothInputSets() throws IOException {
         Engines.prepareThread();
         SafeTensors.Contents expected = read("outputs.safetensors");
-        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(DIR, null, Device.cpu(), 8, 12)) {
+        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(DIR, null, ParityDevice.get(), 8, 12)) {
             for (String set : new String[] {"set0", "set1"}) {
                 double e = error(model, set, expected);
                 assertTrue(e < TOLERANCE, set + ": max abs error " + e);
@@ -99,7 +98,7 @@ class FluxParityTest {
     void bf16WeightsMatchDiffusersUpcastBf16Run() throws IOException {
         Engines.prepareThread();
         SafeTensors.Contents expected = read("outputs_bf16weights.safetensors");
-        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(DIR, "bf16", Device.cpu(), 8, 12)) {
+        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(DIR, "bf16", ParityDevice.get(), 8, 12)) {
             for (String set : new String[] {"set0", "set1"}) {
                 double e = error(model, set, expected);
                 assertTrue(e < TOLERANCE, set + ": max abs error " + e);
@@ -112,7 +111,7 @@ class FluxParityTest {
     void fp16ComputeStaysWithinItsStatedTolerance() throws IOException {
         Engines.prepareThread();
         SafeTensors.Contents expected = read("outputs.safetensors");
-        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(DIR, null, Device.cpu(), 8, 12,
+        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(DIR, null, ParityDevice.get(), 8, 12,
                 ai.djl.ndarray.types.DataType.FLOAT16)) {
             assertEquals(ai.djl.ndarray.types.DataType.FLOAT16, model.dtype());
             for (String set : new String[] {"set0", "set1"}) {
@@ -132,7 +131,7 @@ class FluxParityTest {
     void theFixtureLoraMatchesDiffusersMergedOutputsUnmergedAndMerged() throws IOException {
         Engines.prepareThread();
         SafeTensors.Contents expected = read("outputs_lora.safetensors");
-        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(DIR, null, Device.cpu(), 8, 12)) {
+        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(DIR, null, ParityDevice.get(), 8, 12)) {
             LoraFiles.load(Map.of("transformer", model), DIR.resolve("pytorch_lora_weights.safetensors"), "fixture");
             Lora lora = Lora.of(model);
             lora.activate("fixture");
@@ -153,7 +152,7 @@ class FluxParityTest {
         Engines.prepareThread();
         SafeTensors.Contents in = read("inputs.safetensors");
         SafeTensors.Contents expected = read("outputs.safetensors");
-        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(DIR, null, Device.cpu(), 12, 8);
+        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(DIR, null, ParityDevice.get(), 12, 8);
              NDManager m = model.manager().newSubManager(); NoGrad ng = NoGrad.enter()) {
             assertArrayEquals(in.tensor("set1.img_ids").data(), flat(FluxTransformer2DModel.imageIds(12, 8)),
                     "img_ids as the pipeline prepares them");
@@ -188,7 +187,7 @@ class FluxParityTest {
         byte[] w = Files.readAllBytes(cut.resolve("diffusion_pytorch_model.safetensors"));
         Files.write(cut.resolve("diffusion_pytorch_model.safetensors"), java.util.Arrays.copyOf(w, w.length - 100));
         IllegalArgumentException trunc = assertThrows(IllegalArgumentException.class,
-                () -> FluxTransformer2DModel.load(cut, null, Device.cpu(), 8, 12));
+                () -> FluxTransformer2DModel.load(cut, null, ParityDevice.get(), 8, 12));
         assertTrue(trunc.getMessage().contains("diffusion_pytorch_model.safetensors") && trunc.getMessage().contains("truncated"),
                 trunc.getMessage());
         // an unsupported config value
@@ -196,14 +195,14 @@ class FluxParityTest {
         Files.writeString(odd.resolve("config.json"), Files.readString(odd.resolve("config.json"))
                 .replace("\"axes_dims_rope\": [\n    4,\n    4,\n    8\n  ]", "\"axes_dims_rope\": [4, 4, 6]"));
         IllegalArgumentException cfg = assertThrows(IllegalArgumentException.class,
-                () -> FluxTransformer2DModel.load(odd, null, Device.cpu(), 8, 12));
+                () -> FluxTransformer2DModel.load(odd, null, ParityDevice.get(), 8, 12));
         assertTrue(cfg.getMessage().contains("axes_dims_rope"), cfg.getMessage());
         // a tensor of the wrong shape: the config says more heads than the weights hold
         Path wide = copyFixture("wide");
         Files.writeString(wide.resolve("config.json"), Files.readString(wide.resolve("config.json"))
                 .replace("\"num_attention_heads\": 2", "\"num_attention_heads\": 3"));
         IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
-                () -> FluxTransformer2DModel.load(wide, null, Device.cpu(), 8, 12));
+                () -> FluxTransformer2DModel.load(wide, null, ParityDevice.get(), 8, 12));
         assertTrue(shape.getMessage().contains("is [32, 256] but config.json makes it [48, 256]"), shape.getMessage());
         // a missing shard named by an index
         Path sharded = copyFixture("sharded");
@@ -211,11 +210,11 @@ class FluxParityTest {
         Files.writeString(sharded.resolve("diffusion_pytorch_model.safetensors.index.json"),
                 "{\"metadata\": {}, \"weight_map\": {\"x_embedder.weight\": \"diffusion_pytorch_model-00001-of-00002.safetensors\"}}");
         IllegalArgumentException shard = assertThrows(IllegalArgumentException.class,
-                () -> FluxTransformer2DModel.load(sharded, null, Device.cpu(), 8, 12));
+                () -> FluxTransformer2DModel.load(sharded, null, ParityDevice.get(), 8, 12));
         assertTrue(shard.getMessage().contains("diffusion_pytorch_model-00001-of-00002.safetensors"), shard.getMessage());
         // no such variant
         IllegalArgumentException variant = assertThrows(IllegalArgumentException.class,
-                () -> FluxTransformer2DModel.load(DIR, "fp16", Device.cpu(), 8, 12));
+                () -> FluxTransformer2DModel.load(DIR, "fp16", ParityDevice.get(), 8, 12));
         assertTrue(variant.getMessage().contains("'fp16'"), variant.getMessage());
     }
 
@@ -238,7 +237,7 @@ class FluxParityTest {
         SafeTensors.write(sharded.resolve("diffusion_pytorch_model-00001-of-00002.safetensors"), first, Map.of(), org.flowlab.io.DType.F32);
         SafeTensors.write(sharded.resolve("diffusion_pytorch_model-00002-of-00002.safetensors"), second, Map.of(), org.flowlab.io.DType.F32);
         Files.writeString(sharded.resolve("diffusion_pytorch_model.safetensors.index.json"), index.append("}}").toString());
-        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(sharded, null, Device.cpu(), 8, 12)) {
+        try (FluxTransformer2DModel model = FluxTransformer2DModel.load(sharded, null, ParityDevice.get(), 8, 12)) {
             double e = error(model, "set0", read("outputs.safetensors"));
             assertTrue(e < TOLERANCE, "sharded: max abs error " + e);
         }

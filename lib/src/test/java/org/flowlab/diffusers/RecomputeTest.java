@@ -107,6 +107,59 @@ class RecomputeTest {
         assertTrue(trained.size() > 0);
     }
 
+    /**
+     * With the frozen base in fp16 (norms and LoRA branches cast to fp32 and back), every LoRA parameter gets the
+     * gradient the fp32 model gives it. DJL's own toType would cut the graph at each cast (Ops.cast).
+     */
+    @Test
+    void fp16ComputeGivesEveryLoraParameterTheFp32Gradient() throws IOException {
+        Engines.prepareThread();
+        SafeTensors.Contents in = SafeTensors.read(FluxParityTest.DIR.resolve("inputs.safetensors"));
+        Map<String, Map<String, float[]>> byType = new LinkedHashMap<>();
+        for (ai.djl.ndarray.types.DataType dtype : new ai.djl.ndarray.types.DataType[] {
+            ai.djl.ndarray.types.DataType.FLOAT32, ai.djl.ndarray.types.DataType.FLOAT16}) {
+            try (FluxTransformer2DModel model = FluxTransformer2DModel.load(FluxParityTest.DIR, null, Device.cpu(), 8, 12,
+                    dtype); NDManager m = model.manager().newSubManager()) {
+                LoraAdapter a = Lora.of(model).add(new LoraConfig("student", 2, 2, TargetSelector.all()), 4);
+                try (NoGrad ng = NoGrad.enter()) {
+                    for (Parameter p : a.parameters().all()) {
+                        if (p.name().endsWith("lora_B.weight")) {
+                            p.copyFrom(org.flowlab.flow.Noise.gaussian(m, new java.util.SplittableRandom(p.name().hashCode()),
+                                    p.shape()).mul(0.05f));
+                        }
+                    }
+                }
+                Lora.of(model).activate("student");
+                try (GradientCollector gc = Engines.get().newGradientCollector()) {
+                    NDArray out = model.forward(in.tensor("set0.hidden_states").toNDArray(m),
+                            in.tensor("set0.encoder_hidden_states").toNDArray(m),
+                            in.tensor("set0.pooled_projections").toNDArray(m), in.tensor("set0.timestep").toNDArray(m),
+                            FluxParityTest.rows(in.tensor("set0.img_ids")), FluxParityTest.rows(in.tensor("set0.txt_ids")),
+                            in.tensor("set0.guidance").toNDArray(m));
+                    gc.backward(org.flowlab.model.Ops.cast(out, ai.djl.ndarray.types.DataType.FLOAT32).square().mean());
+                }
+                byType.put(dtype.toString(), grads(a));
+            }
+        }
+        Map<String, float[]> f32 = byType.get("float32");
+        Map<String, float[]> f16 = byType.get("float16");
+        for (String name : f32.keySet()) {
+            float[] want = f32.get(name);
+            float[] got = f16.get(name);
+            double worst = 0;
+            double largest = 0;
+            for (int i = 0; i < want.length; i++) {
+                worst = Math.max(worst, Math.abs(want[i] - got[i]));
+                largest = Math.max(largest, Math.abs(want[i]));
+            }
+            assertTrue(largest == 0 || worst <= 0.05 * largest + 1e-6,
+                    name + ": fp16 gradient off by " + worst + " (largest " + largest + ")");
+            if (name.startsWith("transformer_blocks.0.") && name.endsWith("lora_A.weight")) {
+                assertTrue(largest > 0, name + ": the first block's LoRA gets a gradient");
+            }
+        }
+    }
+
     static Map<String, float[]> grads(LoraAdapter a) {
         Map<String, float[]> out = new LinkedHashMap<>();
         for (Parameter p : a.parameters().all()) {

@@ -2,7 +2,6 @@ package org.flowlab.diffusers;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
@@ -46,8 +45,8 @@ class SD3ParityTest {
     @Test
     void f32AndBf16WeightsMatchDiffusers() throws IOException {
         Engines.prepareThread();
-        try (SD3Transformer2DModel f32 = SD3Transformer2DModel.load(DIR, null, Device.cpu(), 8, 12);
-             SD3Transformer2DModel bf16 = SD3Transformer2DModel.load(DIR, "bf16", Device.cpu(), 8, 12)) {
+        try (SD3Transformer2DModel f32 = SD3Transformer2DModel.load(DIR, null, ParityDevice.get(), 8, 12);
+             SD3Transformer2DModel bf16 = SD3Transformer2DModel.load(DIR, "bf16", ParityDevice.get(), 8, 12)) {
             for (String set : new String[] {"set0", "set1"}) {
                 assertTrue(error(f32, set, "outputs.safetensors") < TOLERANCE, set);
                 assertTrue(error(bf16, set, "outputs_bf16weights.safetensors") < TOLERANCE, set + " bf16");
@@ -60,7 +59,7 @@ class SD3ParityTest {
     @Test
     void fp16ComputeStaysWithinItsStatedTolerance() throws IOException {
         Engines.prepareThread();
-        try (SD3Transformer2DModel model = SD3Transformer2DModel.load(DIR, null, Device.cpu(), 8, 12,
+        try (SD3Transformer2DModel model = SD3Transformer2DModel.load(DIR, null, ParityDevice.get(), 8, 12,
                 ai.djl.ndarray.types.DataType.FLOAT16)) {
             for (String set : new String[] {"set0", "set1"}) {
                 double e = error(model, set, "outputs.safetensors");
@@ -72,7 +71,7 @@ class SD3ParityTest {
     @Test
     void theFixtureLoraMatchesUnmergedAndMerged() throws IOException {
         Engines.prepareThread();
-        try (SD3Transformer2DModel model = SD3Transformer2DModel.load(DIR, null, Device.cpu(), 8, 12)) {
+        try (SD3Transformer2DModel model = SD3Transformer2DModel.load(DIR, null, ParityDevice.get(), 8, 12)) {
             LoraFiles.load(Map.of("transformer", model), DIR.resolve("pytorch_lora_weights.safetensors"), "fixture");
             Lora lora = Lora.of(model);
             lora.activate("fixture");
@@ -89,7 +88,7 @@ class SD3ParityTest {
         Engines.prepareThread();
         SafeTensors.Contents in = SafeTensors.read(DIR.resolve("inputs.safetensors"));
         SafeTensors.Contents expected = SafeTensors.read(DIR.resolve("outputs.safetensors"));
-        try (SD3Transformer2DModel model = SD3Transformer2DModel.load(DIR, null, Device.cpu(), 12, 8);
+        try (SD3Transformer2DModel model = SD3Transformer2DModel.load(DIR, null, ParityDevice.get(), 12, 8);
              NDManager m = model.manager().newSubManager(); NoGrad ng = NoGrad.enter()) {
             Conditioning c = Conditioning.of(java.util.List.of("a", "b"), Map.of(
                     SD3Transformer2DModel.TEXT, in.tensor("set1.encoder_hidden_states").toNDArray(m),
@@ -113,10 +112,10 @@ class SD3ParityTest {
         Files.writeString(odd.resolve("config.json"), Files.readString(DIR.resolve("config.json"))
                 .replace("\"qk_norm\": \"rms_norm\"", "\"qk_norm\": \"layer_norm_across_heads\""));
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> SD3Transformer2DModel.load(odd, null, Device.cpu(), 8, 12));
+                () -> SD3Transformer2DModel.load(odd, null, ParityDevice.get(), 8, 12));
         assertTrue(e.getMessage().contains("qk_norm") && e.getMessage().contains("layer_norm_across_heads"), e.getMessage());
         IllegalArgumentException size = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> SD3Transformer2DModel.load(DIR, null, Device.cpu(), 64, 12));
+                () -> SD3Transformer2DModel.load(DIR, null, ParityDevice.get(), 64, 12));
         assertTrue(size.getMessage().contains("pos_embed_max_size"), size.getMessage());
     }
 }

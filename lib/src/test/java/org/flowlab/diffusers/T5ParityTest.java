@@ -3,7 +3,6 @@ package org.flowlab.diffusers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,8 +20,8 @@ class T5ParityTest {
         Engines.prepareThread();
         SafeTensors.Contents in = SafeTensors.read(DIR.resolve("inputs.safetensors"));
         SafeTensors.Contents out = SafeTensors.read(DIR.resolve("outputs.safetensors"));
-        try (T5EncoderModel t5 = T5EncoderModel.load(DIR, null, Device.cpu());
-             NDManager m = NDManager.newBaseManager(); NoGrad ng = NoGrad.enter()) {
+        try (T5EncoderModel t5 = T5EncoderModel.load(DIR, null, ParityDevice.get());
+             NDManager m = NDManager.newBaseManager(ParityDevice.get()); NoGrad ng = NoGrad.enter()) {
             for (String set : new String[] {"set0", "set1"}) {
                 double e = t5.forward(in.tensor(set + ".input_ids").toNDArray(m))
                         .sub(out.tensor(set + ".last_hidden_state").toNDArray(m)).abs().max().getFloat();
