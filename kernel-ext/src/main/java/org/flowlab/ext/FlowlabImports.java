@@ -31,6 +31,8 @@ public final class FlowlabImports {
             "org.flowlab.train.*",
             "org.flowlab.glance.*",
             "org.flowlab.scfm.*",
+            "org.flowlab.cache.*",
+            "org.flowlab.diffusers.*",
             "org.flowlab.eval.*",
             "org.flowlab.io.*",
             "org.flowlab.progress.*",

@@ -554,9 +554,14 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
         for (int i = 0; i < Math.min(4, data.size()); i++) {
             prompts.add(data.entries().get(i * Math.max(1, data.size() / 4)).prompt());
         }
-        try (NDManager m = transformer.manager().newSubManager()) {
-            NDArray images = Pipeline.images(model, Pipeline.Request.of(inferencePlan(model, steps, 3.0)), prompts,
-                    new long[prompts.size()], m);
+        try (NDManager m = transformer.manager().newSubManager(); NoGrad ng = NoGrad.enter()) {
+            Pipeline.Request request = Pipeline.Request.of(inferencePlan(model, steps, 3.0));
+            long[] seeds = new long[prompts.size()];
+            // the cache's conditioning when it is this model's: a preview loads no text encoder either
+            NDArray latents = cachedConditioning != null
+                    ? Pipeline.latents(model, request, prompts, seeds, m, ProgressListener.NONE, cachedConditioning).images()
+                    : Pipeline.latents(model, request, prompts, seeds, m, ProgressListener.NONE).images();
+            NDArray images = model.codec().decode(latents);
             return org.flowlab.viz.ImageGrid.of(images.toFloatArray(), images.getShape().getShape())
                     .captions(prompts.stream().map(p -> p.replace(" background", "")).toList())
                     .title("student @" + steps + " steps, step " + step);
