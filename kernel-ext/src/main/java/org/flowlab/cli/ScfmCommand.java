@@ -153,7 +153,9 @@ final class ScfmCommand implements Runnable {
                         shift != null ? shift : teacher.defaults().shift(), cfg != null ? cfg : teacher.defaults().cfg());
                 TeacherCache c = TeacherCache.pregenerate(teacher, list, perPrompt, seed * 1_000_000, settings, out,
                         new ConsoleProgress(err, 5));
-                err.printf(Locale.ROOT, "%d teacher samples in %s (%.1f s)%n", c.size(), out, (System.nanoTime() - t0) / 1e9);
+                err.printf(Locale.ROOT, "%d teacher samples in %s (%.1f s): %d generated and %d prompt(s) encoded this"
+                        + " run, the rest read back%n", c.size(), out, (System.nanoTime() - t0) / 1e9, c.samplesGenerated(),
+                        c.promptsEncoded());
                 err.flush();
             }
             return 0;

@@ -84,32 +84,86 @@ class DiffusersCliTest {
         assertEquals(16, javax.imageio.ImageIO.read(samples.resolve("000-seed0.png").toFile()).getHeight());
     }
 
-    @Test
-    void scfmPregenTrainAndSampleWithTheStudent() throws Exception {
-        Path flux = TinyPipelines.flux(tmp.resolve("tiny-flux"));
+    static Path folder(String family, Path dir) throws java.io.IOException {
+        return family.equals("flux") ? TinyPipelines.flux(dir) : TinyPipelines.sd3(dir);
+    }
+
+    /** The SCFM chain on both families: pregen (a second one reuses everything), train twice (same bytes), sample. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"flux", "sd3"})
+    void scfmPregenTrainAndSampleWithTheStudent(String family) throws Exception {
+        Path model = folder(family, tmp.resolve("tiny-" + family));
         Path prompts = tmp.resolve("prompts.txt");
         Files.writeString(prompts, "a red circle\na blue square on a green background\n");
         Path cache = tmp.resolve("cache");
-        var p = PipelineSmokeTest.run("scfm", "pregen", "--model", flux.toString(), "--image-size", "16x16", "--prompts",
-                prompts.toString(), "--per-prompt", "2", "--steps", "3", "--out", cache.toString());
+        String[] pregen = {"scfm", "pregen", "--model", model.toString(), "--image-size", "16x16", "--prompts",
+            prompts.toString(), "--per-prompt", "2", "--steps", "3", "--out", cache.toString()};
+        var p = PipelineSmokeTest.run(pregen);
         assertEquals(0, p.exitCode(), p.err());
-        Path out = tmp.resolve("scfm");
-        var t = PipelineSmokeTest.run("scfm", "train", "--model", flux.toString(), "--image-size", "16x16", "--data",
-                cache.toString(), "--steps", "2", "--batch", "2", "--rank", "2", "--out", out.toString());
+        assertTrue(p.err().contains("4 generated and 3 prompt(s) encoded this run"), "2 prompts and the empty one: " + p.err());
+        var again = PipelineSmokeTest.run(pregen);
+        assertEquals(0, again.exitCode(), again.err());
+        assertTrue(again.err().contains("0 generated and 0 prompt(s) encoded this run"),
+                "a second pregen runs neither the teacher nor a text encoder: " + again.err());
+        byte[] first = null;
+        for (String run : new String[] {"scfm", "scfm-again"}) {
+            Path out = tmp.resolve(run);
+            var t = PipelineSmokeTest.run("scfm", "train", "--model", model.toString(), "--image-size", "16x16",
+                    "--data", cache.toString(), "--steps", "2", "--batch", "2", "--rank", "2", "--out", out.toString());
+            assertEquals(0, t.exitCode(), t.err());
+            assertTrue(t.err().contains("from the cache (no text encoder runs)"), t.err());
+            byte[] student = Files.readAllBytes(out.resolve("student.safetensors"));
+            if (first == null) {
+                first = student;
+            } else {
+                assertArrayEquals(first, student, "the same seed, the same student");
+            }
+        }
+        var student = org.flowlab.io.SafeTensors.read(tmp.resolve("scfm/student.safetensors"));
+        String everyLinear = family.equals("flux") ? "transformer.single_transformer_blocks.0.proj_mlp.lora_A.weight"
+                : "transformer.transformer_blocks.0.ff.net.0.proj.lora_A.weight";
+        assertTrue(student.tensors().containsKey(everyLinear), "SCFM targets every Linear: " + student.tensors().keySet());
+        assertTrue(student.tensors().keySet().stream().allMatch(k -> k.startsWith("transformer.") && k.contains(".lora_")),
+                "diffusers' PEFT layout: " + student.tensors().keySet());
+        if (family.equals("flux")) {
+            assertEquals("5", student.metadata().get("flowlab.recommended.steps"), "the Flux demo's inference settings");
+            assertEquals("3.25", student.metadata().get("flowlab.recommended.shift"));
+            assertEquals("1.6", student.metadata().get("flowlab.recommended.lora_scale"));
+        } else {
+            assertEquals("3.0", student.metadata().get("flowlab.recommended.shift"));
+        }
+        for (String run : new String[] {"a", "b"}) {
+            var s = PipelineSmokeTest.run("sample", "--model", model.toString(), "--image-size", "16x16", "--lora",
+                    tmp.resolve("scfm/student.safetensors").toString(), "--prompt", "a red circle", "--seeds", "0",
+                    "--out", tmp.resolve("student-" + run).toString());
+            assertEquals(0, s.exitCode(), s.err());
+        }
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("student-a/000-seed0.png")),
+                Files.readAllBytes(tmp.resolve("student-b/000-seed0.png")), "deterministic per seed");
+    }
+
+    /** Glance on both families: train on one image, sample with the two adapters. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"flux", "sd3"})
+    void glanceOnBothFamilies(String family) throws Exception {
+        Path model = folder(family, tmp.resolve("tiny-" + family));
+        Path image = tmp.resolve("photo.png");
+        writeImage(image, 20, 20, 5);
+        Path run = tmp.resolve("glance");
+        var t = PipelineSmokeTest.run("glance", "train", "--model", model.toString(), "--image-size", "16x16", "--image",
+                image.toString(), "--caption", "a photo", "--steps", "2", "--cache", tmp.resolve("c").toString(),
+                "--out", run.toString());
         assertEquals(0, t.exitCode(), t.err());
-        assertTrue(t.err().contains("from the cache (no text encoder runs)"), t.err());
-        var student = org.flowlab.io.SafeTensors.read(out.resolve("student.safetensors"));
-        assertEquals("5", student.metadata().get("flowlab.recommended.steps"), "the Flux demo's inference settings");
-        assertEquals("3.25", student.metadata().get("flowlab.recommended.shift"));
-        assertEquals("1.6", student.metadata().get("flowlab.recommended.lora_scale"));
-        assertTrue(student.tensors().containsKey("transformer.single_transformer_blocks.0.proj_mlp.lora_A.weight"),
-                "SCFM targets every Linear of the transformer: " + student.tensors().keySet());
-        Path samples = tmp.resolve("student-samples");
-        var s = PipelineSmokeTest.run("sample", "--model", flux.toString(), "--image-size", "16x16", "--lora",
-                out.resolve("student.safetensors").toString(), "--prompt", "a red circle", "--seeds", "0", "--out",
-                samples.toString());
-        assertEquals(0, s.exitCode(), s.err());
-        assertTrue(Files.exists(samples.resolve("000-seed0.png")));
+        var fast = org.flowlab.io.SafeTensors.read(run.resolve("fast.safetensors"));
+        assertTrue(fast.tensors().containsKey("transformer.transformer_blocks.0.attn.to_q.lora_A.weight"),
+                fast.tensors().keySet().toString());
+        for (String out : new String[] {"a", "b"}) {
+            var s = PipelineSmokeTest.run("glance", "sample", "--model", model.toString(), "--lora", run.toString(),
+                    "--prompt", "a photo", "--seeds", "0", "--out", tmp.resolve("g-" + out).toString());
+            assertEquals(0, s.exitCode(), s.err());
+        }
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("g-a/000-seed0.png")),
+                Files.readAllBytes(tmp.resolve("g-b/000-seed0.png")), "deterministic per seed");
     }
 
     static void writeImage(Path file, int w, int h, int offset) throws java.io.IOException {

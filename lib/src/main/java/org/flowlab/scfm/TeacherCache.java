@@ -78,6 +78,9 @@ public final class TeacherCache {
     private final List<float[]> endpoints;
     private final List<float[]> noises;
     private final long[] latentShape;
+    /** What the pregenerate call that returned this cache did: samples generated, prompts encoded (0 when opened). */
+    private int generated;
+    private int encoded;
 
     private TeacherCache(Path dir, Settings settings, List<Entry> entries, List<float[]> endpoints, List<float[]> noises,
                          long[] latentShape) {
@@ -166,7 +169,10 @@ public final class TeacherCache {
             ProgressListener.notify(listener, Progress.of("scfm pregen", done, all.size(), (System.nanoTime() - start) / 1e9));
         }
         new Manifest(settings, all, shape).write(dir);
-        return open(dir);
+        TeacherCache c = open(dir);
+        c.generated = todo.size();
+        c.encoded = conditioning.encodedPrompts();
+        return c;
     }
 
     private static boolean intact(Path dir, Entry e) {
@@ -221,6 +227,16 @@ public final class TeacherCache {
 
     public Path directory() {
         return dir;
+    }
+
+    /** How many teacher samples the pregenerate call that returned this cache generated (the rest were on disk). */
+    public int samplesGenerated() {
+        return generated;
+    }
+
+    /** How many prompts that call ran the text encoder for (0 on a second run over the same prompts). */
+    public int promptsEncoded() {
+        return encoded;
     }
 
     public Settings settings() {
