@@ -55,12 +55,29 @@ public final class Evaluation {
      * One method on one prompt set.
      *
      * @param metrics the {@link PromptMetrics}' values by name
+     * @param intervals the same and {@code psnr_db} with their 95% bootstrap intervals over prompts, where measured
      */
     public record Row(String method, String prompts, int steps, int nfe, double loraScale, double shift,
                       Map<String, Double> metrics, double psnr, double mse, double msPerImageBatch1,
-                      double msPerImageBatch16) {
+                      double msPerImageBatch16, Map<String, Estimate> intervals) {
+        public static final String PSNR = "psnr_db";
+
         public Row {
             metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+            intervals = Collections.unmodifiableMap(new LinkedHashMap<>(intervals));
+        }
+
+        public Row(String method, String prompts, int steps, int nfe, double loraScale, double shift,
+                   Map<String, Double> metrics, double psnr, double mse, double msPerImageBatch1,
+                   double msPerImageBatch16) {
+            this(method, prompts, steps, nfe, loraScale, shift, metrics, psnr, mse, msPerImageBatch1, msPerImageBatch16,
+                    Map.of());
+        }
+
+        /** A metric (or {@code psnr_db}) with its interval; a point when none was measured. */
+        public Estimate estimate(String name) {
+            Estimate e = intervals.get(name);
+            return e != null ? e : Estimate.point(name.equals(PSNR) ? psnr : metric(name));
         }
 
         /** One metric's value; NaN when the evaluation did not measure it. */
@@ -112,14 +129,32 @@ public final class Evaluation {
                     if (reference0 == null) {
                         reference0 = images;
                     }
-                    double mse = 0;
+                    // fidelity per prompt (its seeds' images are consecutive), then PSNR with its interval over prompts
+                    int per = s.seedsPerPrompt();
+                    double[] promptMse = new double[set.getValue().size()];
                     for (int i = 0; i < images.data().length; i++) {
-                        mse += ImageMetrics.mse(images.data()[i], reference0.data()[i]) / images.data().length;
+                        promptMse[i / per] += ImageMetrics.mse(images.data()[i], reference0.data()[i]) / per;
                     }
+                    double mse = Arrays.stream(promptMse).average().orElse(0);
                     double psnr = mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(4 / mse);
-                    Map<String, Double> scores = metrics.score(set.getKey(), prompts, images.data(), images.shape());
+                    Map<String, Estimate> estimates = new LinkedHashMap<>(
+                            metrics.estimate(set.getKey(), prompts, images.data(), images.shape()));
+                    estimates.put(Row.PSNR, Bootstrap.overGroups(promptMse.length, idx -> {
+                        double sum = 0;
+                        for (int g : idx) {
+                            sum += promptMse[g];
+                        }
+                        return sum == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(4 / (sum / idx.length));
+                    }, Bootstrap.RESAMPLES, 3));
+                    Map<String, Double> scores = new LinkedHashMap<>();
+                    estimates.forEach((k, v) -> {
+                        if (!k.equals(Row.PSNR)) {
+                            scores.put(k, v.value());
+                        }
+                    });
                     rows.add(new Row(method.name(), set.getKey(), method.steps(), method.nfe(), method.loraScale(),
-                            method.shift(), scores, psnr, mse, latency1.get(method.name()), latency16.get(method.name())));
+                            method.shift(), scores, psnr, mse, latency1.get(method.name()), latency16.get(method.name()),
+                            estimates));
                     done++;
                     ProgressListener.notify(listener, new Progress("evaluate", done, total,
                             (System.nanoTime() - start) / 1e9, scores, null));
@@ -244,13 +279,27 @@ public final class Evaluation {
         rows.forEach(r -> r.metrics().keySet().stream().filter(k -> !names.contains(k)).forEach(names::add));
         for (String n : names) {
             t.addColumns(DoubleColumn.create(n, rows.stream().mapToDouble(r -> round(r.metric(n), 3)).toArray()));
+            intervalColumn(t, n, rows, 3);
         }
+        t.addColumns(DoubleColumn.create(Row.PSNR, rows.stream().mapToDouble(r -> round(r.psnr(), 2)).toArray()));
+        intervalColumn(t, Row.PSNR, rows, 2);
         t.addColumns(
-                DoubleColumn.create("psnr_db", rows.stream().mapToDouble(r -> round(r.psnr(), 2)).toArray()),
                 DoubleColumn.create("mse", rows.stream().mapToDouble(r -> round(r.mse(), 5)).toArray()),
                 DoubleColumn.create("ms_per_image_b1", rows.stream().mapToDouble(r -> round(r.msPerImageBatch1(), 1)).toArray()),
                 DoubleColumn.create("ms_per_image_b16", rows.stream().mapToDouble(r -> round(r.msPerImageBatch16(), 1)).toArray()));
         return t;
+    }
+
+    /** {@code name_95}: "[low, high]" per row, when any row carries an interval for it. */
+    private static void intervalColumn(Table t, String name, List<Row> rows, int digits) {
+        if (rows.stream().noneMatch(r -> r.estimate(name).hasInterval())) {
+            return;
+        }
+        String f = "[%." + digits + "f, %." + digits + "f]";
+        t.addColumns(StringColumn.create(name + "_95", rows.stream().map(r -> {
+            Estimate e = r.estimate(name);
+            return e.hasInterval() ? String.format(java.util.Locale.ROOT, f, e.low(), e.high()) : "";
+        })));
     }
 
     /** A Markdown table (closing notes, README, models/README.md). */

@@ -30,6 +30,16 @@ public interface PromptMetrics {
     Map<String, Double> score(String set, List<String> prompts, float[][] images, long[] shape);
 
     /**
+     * The same values with their 95% bootstrap intervals over prompts (see {@link Bootstrap}); metrics that cannot
+     * resample return points.
+     */
+    default Map<String, Estimate> estimate(String set, List<String> prompts, float[][] images, long[] shape) {
+        Map<String, Estimate> out = new LinkedHashMap<>();
+        score(set, prompts, images, shape).forEach((k, v) -> out.put(k, Estimate.point(v)));
+        return out;
+    }
+
+    /**
      * Which set a prompt belongs to, for scoring images made elsewhere ({@code flowlab eval}); a prompt these metrics
      * cannot read goes to {@code "other"} and is scored on fidelity only.
      */

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.flowlab.eval.Bootstrap;
+import org.flowlab.eval.Estimate;
 import org.flowlab.eval.Evaluation;
 import org.flowlab.eval.FrechetDistance;
 import org.flowlab.eval.PromptMetrics;
@@ -60,14 +62,51 @@ public final class ToyMetrics implements PromptMetrics {
 
     @Override
     public Map<String, Double> score(String set, List<String> prompts, float[][] images, long[] shape) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        estimate(set, prompts, images, shape).forEach((k, v) -> out.put(k, v.value()));
+        return out;
+    }
+
+    /**
+     * Adherence and Frechet distance with 95% intervals over prompts: the prompts are resampled, and with them their
+     * images and their real renders.
+     */
+    @Override
+    public Map<String, Estimate> estimate(String set, List<String> prompts, float[][] images, long[] shape) {
         List<ShapeAttributes> truth = prompts.stream().map(Captions::parse).toList();
-        double[][] real = realFeatures.computeIfAbsent(set + "/" + prompts.hashCode(),
-                k -> realFeatures(truth.stream().distinct().toList()));
+        List<ShapeAttributes> distinct = truth.stream().distinct().toList();
+        double[][] real = realFeatures.computeIfAbsent(set + "/" + prompts.hashCode(), k -> realFeatures(distinct));
+        int[] group = truth.stream().mapToInt(distinct::indexOf).toArray();
         try (NDManager m = classifier.manager().newSubManager()) {
             NDArray batch = stack(images, shape, m);
-            Map<String, Double> out = new LinkedHashMap<>();
-            out.put(ADHERENCE, adherence(classifier.predict(batch), truth));
-            out.put(FRECHET, FrechetDistance.between(classifier.featureRows(batch), real));
+            int[][] predicted = classifier.predict(batch);
+            double[][] features = classifier.featureRows(batch);
+            double[] perPrompt = new double[distinct.size()];
+            int[] count = new int[distinct.size()];
+            for (int i = 0; i < predicted.length; i++) {
+                perPrompt[group[i]] += adherence(new int[][] {predicted[i]}, List.of(truth.get(i)));
+                count[group[i]]++;
+            }
+            for (int g = 0; g < perPrompt.length; g++) {
+                perPrompt[g] /= count[g];
+            }
+            Map<String, Estimate> out = new LinkedHashMap<>();
+            out.put(ADHERENCE, Bootstrap.mean(perPrompt, Bootstrap.RESAMPLES, 1));
+            out.put(FRECHET, Bootstrap.overGroups(distinct.size(), idx -> {
+                List<double[]> gen = new java.util.ArrayList<>();
+                List<double[]> ref = new java.util.ArrayList<>();
+                for (int g : idx) {
+                    for (int i = 0; i < group.length; i++) {
+                        if (group[i] == g) {
+                            gen.add(features[i]);
+                        }
+                    }
+                    for (int k = 0; k < realPerPrompt; k++) {
+                        ref.add(real[g * realPerPrompt + k]);
+                    }
+                }
+                return FrechetDistance.between(gen.toArray(double[][]::new), ref.toArray(double[][]::new));
+            }, Bootstrap.COSTLY_RESAMPLES, 2));
             return out;
         }
     }

@@ -97,9 +97,23 @@ class EvaluationTest {
             }
             assertTrue(r.msPerImageBatch1() >= 0 && r.msPerImageBatch16() >= 0);
         }
+        for (String set : List.of("held-in", "held-out")) {
+            Evaluation.Row real = rows.stream().filter(r -> r.method().equals("real") && r.prompts().equals(set)).findFirst()
+                    .orElseThrow();
+            Evaluation.Row noise = rows.stream().filter(r -> r.method().equals("noise") && r.prompts().equals(set))
+                    .findFirst().orElseThrow();
+            Estimate a = real.estimate("adherence");
+            assertTrue(a.hasInterval() && a.low() <= a.value() && a.value() <= a.high(), "an interval over prompts: " + a);
+            assertTrue(a.clearlyAbove(noise.estimate("adherence")), set + ": " + a + " vs " + noise.estimate("adherence"));
+            assertTrue(noise.estimate("frechet").clearlyAbove(real.estimate("frechet")), set + ": Frechet "
+                    + noise.estimate("frechet") + " vs " + real.estimate("frechet"));
+            assertTrue(noise.estimate(Evaluation.Row.PSNR).hasInterval(), "PSNR too: " + noise.estimate(Evaluation.Row.PSNR));
+        }
         var table = Evaluation.table("sanity", rows);
         assertEquals(4, table.rowCount());
-        assertTrue(Evaluation.markdown(table).contains("| held-out |"));
+        String md = Evaluation.markdown(table);
+        assertTrue(md.contains("| held-out |"));
+        assertTrue(md.contains("adherence_95") && md.contains("frechet_95") && md.contains("psnr_db_95"), md);
     }
 
     @Test
