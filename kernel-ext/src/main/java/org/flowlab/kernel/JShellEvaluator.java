@@ -346,8 +346,10 @@ public final class JShellEvaluator implements AutoCloseable {
         String snippet = code.substring(bounds[0], bounds[1]);
         int local = cursor - bounds[0];
         List<SourceCodeAnalysis.Documentation> docs = analysis.documentation(snippet, local, true);
-        if (docs.isEmpty() && local < snippet.length() && snippet.charAt(local) != '(') {
-            // cursor on a name: look it up as if the call were being typed
+        boolean onName = local < snippet.length() ? snippet.charAt(local) != '('
+                : local > 0 && Character.isJavaIdentifierPart(snippet.charAt(local - 1)); // at the end: "Math.max|"
+        if (docs.isEmpty() && onName) {
+            // cursor on (or just after) a name: look it up as if the call were being typed
             int end = local;
             while (end < snippet.length() && Character.isJavaIdentifierPart(snippet.charAt(end))) {
                 end++;

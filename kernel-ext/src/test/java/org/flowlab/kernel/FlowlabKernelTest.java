@@ -147,6 +147,12 @@ class FlowlabKernelTest {
         assertEquals(List.of("%seed"), m.getReplacements());
         assertEquals(0, m.getSourceStart());
         assertTrue(String.valueOf(k.inspect("Math.max(", 9, false).getData(MIMEType.TEXT_PLAIN)).contains("int Math.max(int a, int b)"));
+        // Shift-Tab with the cursor at the end of a name (Math.max|) shows the signatures too, as inside it (Math.ma|x)
+        var atEnd = k.inspect("Math.max", 8, false);
+        assertTrue(atEnd != null && String.valueOf(atEnd.getData(MIMEType.TEXT_PLAIN)).contains("int Math.max(int a, int b)"),
+                "found at the end of the name");
+        assertTrue(String.valueOf(k.inspect("Math.max", 7, false).getData(MIMEType.TEXT_PLAIN)).contains("Math.max("));
+        assertTrue(k.inspect("int x = 1; ", 11, false) == null, "nothing at a blank: not found");
         assertEquals("complete", k.isComplete("1 + 1"));
         assertEquals("    ", k.isComplete("for (int i = 0; i < 3; i++) {"));
         assertEquals("invalid", k.isComplete("}"));
