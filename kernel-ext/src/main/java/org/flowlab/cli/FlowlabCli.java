@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {LabCommand.class, KernelCommand.class, RunCommand.class, ScheduleCommand.class,
                 SampleCommand.class, EvalCommand.class, ReportCommand.class, GlanceCommand.class, ScfmCommand.class,
                 ModelCommand.class,
-                LoraCommand.class, TeacherCommand.class, ClassifierCommand.class, BenchCommand.class,
+                LoraCommand.class, TeacherCommand.class, ClassifierCommand.class, CodecCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Launcher commands:", "  test       Run all tests (unit and end-to-end), as CI does."})
 public final class FlowlabCli implements Runnable {

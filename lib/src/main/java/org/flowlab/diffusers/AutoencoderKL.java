@@ -66,8 +66,8 @@ public final class AutoencoderKL implements LatentCodec, AutoCloseable {
 
     private final NDManager manager;
     private final int groups;
-    private final double scaling;
-    private final double shift;
+    private volatile double scaling;
+    private volatile double shift;
     private final long[] pixelShape;
     private final long[] latentShape;
     private final Conv encIn;
@@ -82,10 +82,15 @@ public final class AutoencoderKL implements LatentCodec, AutoCloseable {
     private final List<Stage> up = new ArrayList<>();
     private final Norm decNormOut;
     private final Conv decOut;
-    private final String fingerprint;
+    private final Path folder;
+    private final com.google.gson.JsonObject config;
+    private final org.flowlab.model.NamedParameters parameters;
+    private volatile String fingerprint;
 
     private AutoencoderKL(ModelFolder f, ModuleBuilder mb, NDManager manager, int height, int width) {
-        this.fingerprint = org.flowlab.model.Fingerprint.of("AutoencoderKL").addFolder(f.directory()).hex();
+        this.folder = f.directory();
+        this.config = f.config().deepCopy();
+        this.parameters = mb.parameters();
         this.manager = manager;
         int[] channels = f.integers("block_out_channels");
         int layers = f.integer("layers_per_block", 1);
@@ -276,10 +281,75 @@ public final class AutoencoderKL implements LatentCodec, AutoCloseable {
         return decodeRaw(org.flowlab.model.Ops.scale(latents, 1 / scaling).add((float) shift));
     }
 
-    /** The vae folder's files (config in full, weights by size, head and tail). */
+    /**
+     * The vae folder's files (config in full, weights by size, head and tail); for a VAE made here and not saved, its
+     * config and every weight.
+     */
     @Override
     public String fingerprint() {
-        return fingerprint;
+        String f = fingerprint;
+        if (f == null) {
+            f = java.nio.file.Files.isDirectory(folder)
+                    ? org.flowlab.model.Fingerprint.of("AutoencoderKL").addFolder(folder).hex()
+                    : org.flowlab.model.Fingerprint.of("AutoencoderKL").add(config.toString()).add(parameters).hex();
+            fingerprint = f;
+        }
+        return f;
+    }
+
+    /**
+     * A new VAE of this config ({@code block_out_channels}, {@code latent_channels}, {@code norm_num_groups}, ... as
+     * diffusers' AutoencoderKL takes them) with drawn weights, to be trained ({@link AutoencoderKLTraining}).
+     */
+    public static AutoencoderKL random(com.google.gson.JsonObject config, Device device, int height, int width) {
+        com.google.gson.JsonObject c = config.deepCopy();
+        c.addProperty("_class_name", "AutoencoderKL");
+        if (!c.has("scaling_factor")) {
+            c.addProperty("scaling_factor", 1.0); // set from the latents' spread after training
+        }
+        return ModelFolder.random(c, DataType.FLOAT32, device, (f, mb, m) -> new AutoencoderKL(f, mb, m, height, width));
+    }
+
+    /** Where the weights live. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** Every weight by its diffusers name (what training updates and {@link #save} writes). */
+    public org.flowlab.model.NamedParameters parameters() {
+        return parameters;
+    }
+
+    /** The config as diffusers reads it, with this VAE's scaling and shift factors. */
+    public com.google.gson.JsonObject config() {
+        com.google.gson.JsonObject c = config.deepCopy();
+        c.addProperty("scaling_factor", scaling);
+        c.addProperty("shift_factor", shift);
+        return c;
+    }
+
+    /** Sets the factors latents are scaled by: {@code (mean - shift) * scaling} should have mean 0 and std 1. */
+    public AutoencoderKL withFactors(double newScaling, double newShift) {
+        this.scaling = newScaling;
+        this.shift = newShift;
+        this.fingerprint = null;
+        return this;
+    }
+
+    /**
+     * Writes a diffusers {@code vae/} folder: {@code config.json} and {@code diffusion_pytorch_model.safetensors}
+     * (float32), both written whole, in the layout Flowlab reads diffusers' own VAEs from.
+     */
+    public void save(Path dir) throws IOException {
+        java.nio.file.Files.createDirectories(dir);
+        java.util.Map<String, org.flowlab.io.Tensor> t = new java.util.LinkedHashMap<>();
+        for (Parameter p : parameters.all()) {
+            t.put(p.name(), org.flowlab.io.Tensor.of(p.array()));
+        }
+        org.flowlab.io.SafeTensors.write(dir.resolve("diffusion_pytorch_model.safetensors"), t,
+                java.util.Map.of("format", "pt"), org.flowlab.io.DType.F32);
+        org.flowlab.io.AtomicFiles.write(dir.resolve("config.json"), new com.google.gson.GsonBuilder().setPrettyPrinting()
+                .create().toJson(config()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public double scalingFactor() {

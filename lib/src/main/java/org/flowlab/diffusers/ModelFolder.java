@@ -32,7 +32,8 @@ import org.flowlab.model.ModuleBuilder;
  */
 public final class ModelFolder implements ModuleBuilder.Weights, AutoCloseable {
     private static final List<String> STEMS = List.of("diffusion_pytorch_model", "model");
-    private static final java.util.regex.Pattern NORM_SCALE = java.util.regex.Pattern.compile("(.*\\.)?norm[^.]*\\.weight");
+    /** A norm's own scale: the module right before ".weight" is a norm (norm_q, norm1, conv_norm_out, group_norm). */
+    private static final java.util.regex.Pattern NORM_SCALE = java.util.regex.Pattern.compile("(.*\\.)?[a-z_]*norm[a-z_0-9]*\\.weight");
 
     private final Path dir;
     private final JsonObject config;
@@ -237,7 +238,8 @@ public final class ModelFolder implements ModuleBuilder.Weights, AutoCloseable {
             if (name.endsWith(".bias")) {
                 return manager.zeros(shape, dtype);
             }
-            // a norm's own scale (attn.norm_q.weight), not a Linear inside a norm module (norm1.linear.weight)
+            // a norm's own scale (attn.norm_q.weight, conv_norm_out.weight), not a Linear inside a norm module
+            // (norm1.linear.weight)
             return NORM_SCALE.matcher(name).matches() ? manager.ones(shape, dtype)
                     : manager.randomNormal(0, 0.02f, shape, dtype);
         }

@@ -55,6 +55,28 @@ public final class Scenes {
         }
     }
 
+    /** Images as one (B, C, H, W) array. */
+    public static ai.djl.ndarray.NDArray batch(List<Sample> samples, ai.djl.ndarray.NDManager manager) {
+        int per = CHANNELS * SIZE * SIZE;
+        float[] data = new float[samples.size() * per];
+        for (int i = 0; i < samples.size(); i++) {
+            System.arraycopy(samples.get(i).image(), 0, data, i * per, per);
+        }
+        return org.flowlab.model.OwnedArrays.create(manager, data,
+                new ai.djl.ndarray.types.Shape(samples.size(), CHANNELS, SIZE, SIZE));
+    }
+
+    /** Training batches of held-in samples, sample indices drawn from the step's generator. */
+    public static org.flowlab.train.TrainingBatch.Source trainingSource(long seed) {
+        return (step, size, rng, manager) -> {
+            List<Sample> samples = new ArrayList<>(size);
+            for (int i = 0; i < size; i++) {
+                samples.add(sample(rng.nextLong() & Long.MAX_VALUE, seed));
+            }
+            return new org.flowlab.train.TrainingBatch(batch(samples, manager), samples.stream().map(Sample::caption).toList());
+        };
+    }
+
     /** Whether the caption names, for one object, a colour-shape pair training never shows. */
     public static boolean isHeldOut(SceneSpec spec) {
         return spec.objects().stream().anyMatch(o -> o.colour() != null && o.shape() != null
