@@ -53,24 +53,52 @@ final class TeacherCommand implements Runnable {
         @Option(names = "--checkpoint-every", description = "steps between checkpoints (default: ${DEFAULT-VALUE})")
         int every = 500;
 
+        @Option(names = "--world", description = "shapes (the first world: 32x32 pixels) or scenes (the second: 64x64"
+                + " scenes with open captions, on --codec's latents) (default: ${DEFAULT-VALUE})")
+        String world = "shapes";
+
+        @Option(names = "--codec", description = "the VAE folder for --world scenes (flowlab codec train)")
+        Path codec;
+
+        @Option(names = "--latents", description = "training scenes encoded once, up front, for --world scenes"
+                + " (default: ${DEFAULT-VALUE})")
+        int latents = 20000;
+
         @Override
         public Integer call() throws Exception {
             if (steps < 1 || batch < 1) {
                 throw new IllegalArgumentException("--steps " + steps + " and --batch " + batch + " must be 1 or more");
             }
+            boolean scenes = switch (world) {
+                case "shapes" -> false;
+                case "scenes" -> true;
+                default -> throw new IllegalArgumentException("--world " + world + " is not shapes or scenes");
+            };
+            if (scenes && codec == null) {
+                throw new IllegalArgumentException("--world scenes trains on latents: give --codec VAE_FOLDER"
+                        + " (made by flowlab codec train)");
+            }
+            if (scenes && latents < 1) {
+                throw new IllegalArgumentException("--latents " + latents + " must be 1 or more");
+            }
             Engines.prepareThread();
             ToyTeacher.Recipe shipped = ToyTeacher.Recipe.shipped();
-            ToyTeacher.Recipe recipe = new ToyTeacher.Recipe(steps, batch, seed, shipped.model(), shipped.optimizer());
+            ToyTeacher.Recipe recipe = new ToyTeacher.Recipe(steps, batch, seed,
+                    scenes ? org.flowlab.toy.DiTConfig.scenes() : shipped.model(), shipped.optimizer());
             Path ckpt = checkpoint != null ? checkpoint : Path.of(out + ".ckpt");
             long start = System.nanoTime();
             var err = spec.commandLine().getErr();
             err.println("training " + recipe + " on " + Engines.describe() + "; checkpoint " + ckpt);
             err.flush();
-            try (DiffusionModel model = ToyTeacher.train(recipe, ckpt, every, new ConsoleProgress(err, 30))) {
+            try (DiffusionModel model = scenes
+                    ? ToyTeacher.trainOnScenes(recipe, org.flowlab.diffusers.AutoencoderKL.load(codec, null,
+                            Engines.device("cpu"), org.flowlab.toy.scenes.Scenes.SIZE, org.flowlab.toy.scenes.Scenes.SIZE),
+                            latents, ckpt, every, new ConsoleProgress(err, 30))
+                    : ToyTeacher.train(recipe, ckpt, every, new ConsoleProgress(err, 30))) {
                 double minutes = (System.nanoTime() - start) / 60e9;
                 Map<String, String> provenance = new LinkedHashMap<>();
                 provenance.put("flowlab.command", "./flowlab teacher train --steps " + steps + " --batch " + batch
-                        + " --seed " + seed);
+                        + " --seed " + seed + (scenes ? " --world scenes --codec " + codec + " --latents " + latents : ""));
                 provenance.put("flowlab.seed", Long.toString(seed));
                 provenance.put("flowlab.steps", Long.toString(steps));
                 provenance.put("flowlab.minutes_this_session", String.format(Locale.ROOT, "%.1f", minutes));

@@ -35,4 +35,29 @@ class CodecCommandTest {
         assertTrue(bad.err().contains("12"), bad.err());
         assertFalse(Files.exists(never));
     }
+
+    /** The second world end to end as smoke runs: a VAE, a teacher on its latents, samples decoded to 64x64 PNGs. */
+    @Test
+    void aScenesTeacherTrainsOnTheCodecsLatentsAndSamplesThroughIt() throws Exception {
+        Path vae = tmp.resolve("models/toy2-vae");
+        var c = PipelineSmokeTest.run("codec", "train", "--steps", "2", "--batch", "2", "--channels", "8,16,16",
+                "--out", vae.toString());
+        assertEquals(0, c.exitCode(), c.err());
+        Path teacher = tmp.resolve("models/toy2-teacher.safetensors");
+        var t = PipelineSmokeTest.run("teacher", "train", "--world", "scenes", "--codec", vae.toString(), "--latents", "16",
+                "--steps", "2", "--batch", "2", "--out", teacher.toString());
+        assertEquals(0, t.exitCode(), t.err());
+        var meta = org.flowlab.io.SafeTensors.read(teacher).metadata();
+        assertEquals("toy2-vae", meta.get("flowlab.codec"), "the VAE beside the weights, by a relative path");
+        Path samples = tmp.resolve("samples");
+        var s = PipelineSmokeTest.run("sample", "--model", teacher.toString(), "--prompt",
+                "a red striped circle and a blue square", "--seeds", "0", "--steps", "2", "--out", samples.toString());
+        assertEquals(0, s.exitCode(), s.err());
+        var png = javax.imageio.ImageIO.read(samples.resolve("000-seed0.png").toFile());
+        assertEquals(64, png.getWidth(), "decoded through the VAE to the scene size");
+
+        var missing = PipelineSmokeTest.run("teacher", "train", "--world", "scenes", "--out", tmp.resolve("x").toString());
+        assertEquals(2, missing.exitCode(), missing.err());
+        assertTrue(missing.err().contains("--codec"), missing.err());
+    }
 }

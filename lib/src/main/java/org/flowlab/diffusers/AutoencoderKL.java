@@ -82,7 +82,7 @@ public final class AutoencoderKL implements LatentCodec, AutoCloseable {
     private final List<Stage> up = new ArrayList<>();
     private final Norm decNormOut;
     private final Conv decOut;
-    private final Path folder;
+    private volatile Path folder;
     private final com.google.gson.JsonObject config;
     private final org.flowlab.model.NamedParameters parameters;
     private volatile String fingerprint;
@@ -310,6 +310,11 @@ public final class AutoencoderKL implements LatentCodec, AutoCloseable {
         return ModelFolder.random(c, DataType.FLOAT32, device, (f, mb, m) -> new AutoencoderKL(f, mb, m, height, width));
     }
 
+    /** The folder it was loaded from or last saved to (for a VAE made here and not saved, a name only). */
+    public Path directory() {
+        return folder;
+    }
+
     /** Where the weights live. */
     public NDManager manager() {
         return manager;
@@ -350,6 +355,8 @@ public final class AutoencoderKL implements LatentCodec, AutoCloseable {
                 java.util.Map.of("format", "pt"), org.flowlab.io.DType.F32);
         org.flowlab.io.AtomicFiles.write(dir.resolve("config.json"), new com.google.gson.GsonBuilder().setPrettyPrinting()
                 .create().toJson(config()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        folder = dir;
+        fingerprint = null;
     }
 
     public double scalingFactor() {

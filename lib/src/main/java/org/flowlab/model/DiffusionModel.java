@@ -102,9 +102,17 @@ public record DiffusionModel(String name, FlowModel transformer, TextEncoder tex
         return describe();
     }
 
+    /** Frees the transformer, the text encoder and a codec that holds weights (a VAE). */
     @Override
     public void close() {
         transformer.close();
         textEncoder.close();
+        if (codec instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the codec failed: " + e.getMessage(), e);
+            }
+        }
     }
 }

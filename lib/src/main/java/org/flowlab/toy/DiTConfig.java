@@ -40,6 +40,14 @@ public record DiTConfig(int channels, int imageSize, int patch, int width, int d
         return new DiTConfig(3, 32, 4, 128, 4, 4, 4, 64, 2, 4, 16, false);
     }
 
+    /**
+     * The second world's teacher: 4x16x16 latents of 64x64 scenes, patch 2 (64 tokens), width 128, 6 blocks, and
+     * 40 caption tokens (three objects' words).
+     */
+    public static DiTConfig scenes() {
+        return new DiTConfig(4, 16, 2, 128, 6, 4, 4, 64, 2, 4, 40, false);
+    }
+
     /** A few thousand parameters for unit tests. */
     public static DiTConfig tiny() {
         return new DiTConfig(3, 8, 4, 16, 1, 2, 2, 8, 1, 2, 8, false);

@@ -30,14 +30,29 @@ public final class ToyModel {
      */
     public static DiffusionModel create(DiTConfig config, Tokenizer tokenizer, Device device, long seed,
                                         Map<String, String> metadata) {
+        return create(config, tokenizer, LatentCodec.identity(config.channels(), config.imageSize(), config.imageSize()),
+                device, seed, metadata);
+    }
+
+    /**
+     * The same on latents: {@code codec} maps pixels to the (channels, imageSize, imageSize) latents the config
+     * describes (the second world's AutoencoderKL).
+     */
+    public static DiffusionModel create(DiTConfig config, Tokenizer tokenizer, LatentCodec codec, Device device,
+                                        long seed, Map<String, String> metadata) {
         NDManager textManager = Engines.get().newBaseManager(device);
         NDManager transformerManager = Engines.get().newBaseManager(device);
         ModuleBuilder mb = new ModuleBuilder(textManager, seed);
         ToyTextEncoder encoder = new ToyTextEncoder(config, tokenizer, mb, textManager);
         ToyDiT transformer = new ToyDiT(config, mb.next(transformerManager), transformerManager);
-        return new DiffusionModel(NAME, transformer, encoder,
-                LatentCodec.identity(config.channels(), config.imageSize(), config.imageSize()),
-                ScheduleFamily.SHIFTED_GRID, defaults(config), metadata);
+        try {
+            return new DiffusionModel(NAME, transformer, encoder, codec, ScheduleFamily.SHIFTED_GRID, defaults(config),
+                    metadata);
+        } catch (IllegalArgumentException e) {
+            transformer.close();
+            encoder.close();
+            throw e;
+        }
     }
 
     /** 32 reference steps, shift 1, no CFG; a guidance-embedded toy samples at guidance 1. */

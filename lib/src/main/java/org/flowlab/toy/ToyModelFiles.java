@@ -6,6 +6,7 @@ import com.google.gson.Gson;
 import com.google.gson.reflect.TypeToken;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,9 @@ public final class ToyModelFiles {
     public static final String KIND = "ToyModel";
     public static final String CONFIG_KEY = "flowlab.config";
     public static final String VOCABULARY_KEY = "flowlab.vocabulary";
+    /** For a model on latents: its VAE folder, relative to the weights file's folder, and the pixel size (WxH). */
+    public static final String CODEC_KEY = "flowlab.codec";
+    public static final String CODEC_SIZE_KEY = "flowlab.codec.size";
 
     private ToyModelFiles() {
     }
@@ -46,6 +50,17 @@ public final class ToyModelFiles {
         meta.put(KIND_KEY, KIND);
         meta.put(CONFIG_KEY, ToyModel.transformer(model).config().toJson());
         meta.put(VOCABULARY_KEY, new Gson().toJson(tokenizer.vocabulary().subList(3, tokenizer.vocabularySize())));
+        if (model.codec() instanceof org.flowlab.diffusers.AutoencoderKL vae) {
+            Path home = file.toAbsolutePath().getParent();
+            Path vaeDir = vae.directory().toAbsolutePath();
+            if (!Files.isDirectory(vaeDir)) {
+                throw new IllegalArgumentException("the model's VAE has no folder yet; save it (AutoencoderKL.save) before"
+                        + " the model that refers to it");
+            }
+            meta.put(CODEC_KEY, home.relativize(vaeDir).toString());
+            long[] px = vae.pixelShape();
+            meta.put(CODEC_SIZE_KEY, px[2] + "x" + px[1]);
+        }
         meta.putAll(provenance);
         SafeTensors.write(file, tensors, meta, dtype);
     }
@@ -70,8 +85,8 @@ public final class ToyModelFiles {
         }
         DiTConfig config = DiTConfig.fromJson(c.metadata().get(CONFIG_KEY));
         List<String> words = new Gson().fromJson(c.metadata().get(VOCABULARY_KEY), new TypeToken<List<String>>() { }.getType());
-        DiffusionModel model = ToyModel.create(config, new Tokenizer(words, config.textLength()), device, 0,
-                provenance(c.metadata()));
+        DiffusionModel model = ToyModel.create(config, new Tokenizer(words, config.textLength()),
+                codec(c.metadata(), file, device, config), device, 0, provenance(c.metadata()));
         try {
             Map<String, long[]> expected = new LinkedHashMap<>();
             model.components().forEach((prefix, component) -> component.parameters().all()
@@ -91,9 +106,31 @@ public final class ToyModelFiles {
         return model;
     }
 
+    /** The identity for a pixel model; the VAE the metadata names (beside the weights file) for a latent one. */
+    private static org.flowlab.model.LatentCodec codec(Map<String, String> metadata, Path file, Device device,
+                                                       DiTConfig config) {
+        String rel = metadata.get(CODEC_KEY);
+        if (rel == null) {
+            return org.flowlab.model.LatentCodec.identity(config.channels(), config.imageSize(), config.imageSize());
+        }
+        Path dir = file.toAbsolutePath().getParent().resolve(rel).normalize();
+        String[] wh = metadata.getOrDefault(CODEC_SIZE_KEY, "").split("x");
+        if (wh.length != 2) {
+            throw new SafeTensorsException(file, "names the codec " + rel + " but no " + CODEC_SIZE_KEY + " (WxH)");
+        }
+        try {
+            return org.flowlab.diffusers.AutoencoderKL.load(dir, null, device, Integer.parseInt(wh[1]),
+                    Integer.parseInt(wh[0]));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": its codec " + dir + " cannot be loaded: " + e.getMessage(), e);
+        }
+    }
+
     private static Map<String, String> provenance(Map<String, String> metadata) {
         Map<String, String> m = new LinkedHashMap<>(metadata);
         m.remove(VOCABULARY_KEY);
+        m.remove(CODEC_KEY);
+        m.remove(CODEC_SIZE_KEY);
         return m;
     }
 

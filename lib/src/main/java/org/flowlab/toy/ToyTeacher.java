@@ -71,6 +71,30 @@ public final class ToyTeacher {
         }
     }
 
+    /**
+     * Trains a teacher of the second world on {@code codec}'s latents of {@code latents} pre-encoded training scenes,
+     * with the grammar's own vocabulary; checkpoints and resumes as {@link #train}.
+     */
+    public static DiffusionModel trainOnScenes(Recipe recipe, org.flowlab.model.LatentCodec codec, int latents,
+                                               Path checkpoint, int every, ProgressListener listener) throws IOException {
+        DiffusionModel model = ToyModel.create(recipe.model(),
+                new Tokenizer(org.flowlab.toy.scenes.SceneCaptions.WORDS, recipe.model().textLength()), codec,
+                Device.cpu(), recipe.seed(), java.util.Map.of());
+        List<Parameter> all = new ArrayList<>(model.textEncoder().parameters().all());
+        all.addAll(model.transformer().parameters().all());
+        try (FlowMatchingTrainer trainer = new FlowMatchingTrainer(model, all, org.flowlab.toy.scenes.Scenes.latentSource(
+                codec, latents, recipe.seed(), model.transformer().manager()), recipe.trainerConfig())) {
+            if (checkpoint != null && Files.exists(checkpoint)) {
+                trainer.resume(checkpoint);
+            }
+            trainer.train(recipe.steps(), listener, new TrainingLoop.Checkpoints(checkpoint, every));
+            return model;
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
     /** The shipped teacher, from the classpath. */
     public static DiffusionModel load(Device device) throws IOException {
         try (InputStream in = ToyTeacher.class.getResourceAsStream(RESOURCE)) {

@@ -24,6 +24,22 @@ import org.flowlab.toy.scenes.SceneSpec.Texture;
  * names the word.
  */
 public final class SceneCaptions {
+    /** Every word the grammar uses, for a word-level tokenizer (the comma is not a word: "and" and order remain). */
+    public static final List<String> WORDS;
+
+    static {
+        List<String> w = new ArrayList<>(List.of("a", "an", "the", "at", "on", "and", "background", "shape", "shapes",
+                "two", "three", "top", "bottom", "left", "right", "center"));
+        for (Class<? extends Enum<?>> e : List.<Class<? extends Enum<?>>>of(ShapeAttributes.Size.class,
+                ShapeAttributes.Colour.class, Texture.class, Rotation.class, ShapeAttributes.Shape.class,
+                ShapeAttributes.Background.class)) {
+            for (Enum<?> v : e.getEnumConstants()) {
+                w.add(SceneSpec.word(v));
+            }
+        }
+        WORDS = List.copyOf(new java.util.LinkedHashSet<>(w));
+    }
+
     private SceneCaptions() {
     }
 

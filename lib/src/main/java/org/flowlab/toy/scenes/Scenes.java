@@ -77,6 +77,42 @@ public final class Scenes {
         };
     }
 
+    /**
+     * Training batches on latents: {@code count} training samples encoded by {@code codec} once, up front (a VAE
+     * encoder per step would cost more than the step), then drawn at random each step.
+     */
+    public static org.flowlab.train.TrainingBatch.Source latentSource(org.flowlab.model.LatentCodec codec, int count,
+                                                                      long seed, ai.djl.ndarray.NDManager manager) {
+        long[] shape = codec.latentShape();
+        int per = org.flowlab.model.Shapes.size(shape);
+        float[] latents = new float[count * per];
+        String[] captions = new String[count];
+        for (int from = 0; from < count; from += 64) {
+            List<Sample> chunk = new ArrayList<>();
+            for (int i = from; i < Math.min(count, from + 64); i++) {
+                Sample s = sample(i, seed);
+                chunk.add(s);
+                captions[i] = s.caption();
+            }
+            try (ai.djl.ndarray.NDManager m = manager.newSubManager();
+                 org.flowlab.model.NoGrad ng = org.flowlab.model.NoGrad.enter()) {
+                float[] z = codec.encode(batch(chunk, m)).toFloatArray();
+                System.arraycopy(z, 0, latents, from * per, z.length);
+            }
+        }
+        return (step, size, rng, m) -> {
+            float[] x = new float[size * per];
+            List<String> prompts = new ArrayList<>(size);
+            for (int i = 0; i < size; i++) {
+                int k = rng.nextInt(count);
+                System.arraycopy(latents, k * per, x, i * per, per);
+                prompts.add(captions[k]);
+            }
+            return new org.flowlab.train.TrainingBatch(org.flowlab.model.OwnedArrays.create(m, x,
+                    new ai.djl.ndarray.types.Shape(org.flowlab.model.Shapes.batched(size, shape))), prompts);
+        };
+    }
+
     /** Whether the caption names, for one object, a colour-shape pair training never shows. */
     public static boolean isHeldOut(SceneSpec spec) {
         return spec.objects().stream().anyMatch(o -> o.colour() != null && o.shape() != null
