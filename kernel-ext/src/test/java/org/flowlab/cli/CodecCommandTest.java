@@ -60,4 +60,26 @@ class CodecCommandTest {
         assertEquals(2, missing.exitCode(), missing.err());
         assertTrue(missing.err().contains("--codec"), missing.err());
     }
+
+    @Test
+    void theScenesClassifierTrainsAndLoadsBack() throws Exception {
+        Path out = tmp.resolve("scene-classifier.safetensors");
+        var r = PipelineSmokeTest.run("classifier", "train", "--world", "scenes", "--steps", "2", "--batch", "4",
+                "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("occupied") && r.err().contains("adherence"), r.err());
+        assertTrue(org.flowlab.io.SafeTensors.read(out).metadata().get("flowlab.accuracy").contains("adherence"));
+        try (var c = org.flowlab.toy.scenes.SceneClassifier.load(out, Device.cpu());
+             var m = c.manager().newSubManager()) {
+            var x = org.flowlab.toy.scenes.Scenes.batch(java.util.List.of(org.flowlab.toy.scenes.Scenes.sample(1, 0)), m);
+            assertEquals(9, c.read(x).get(0).cells().length, "the loaded reader reads a scene cell by cell");
+            assertEquals(org.flowlab.toy.scenes.SceneClassifier.FEATURES, c.featureRows(x)[0].length);
+        }
+        var notOne = PipelineSmokeTest.run("sample", "--prompt", "a red circle", "--out", tmp.resolve("y").toString(),
+                "--model", out.toString());
+        assertEquals(2, notOne.exitCode(), "a classifier is not a model to sample: " + notOne.err());
+        var bad = PipelineSmokeTest.run("classifier", "train", "--world", "planets", "--out", tmp.resolve("x").toString());
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("planets"), bad.err());
+    }
 }

@@ -352,6 +352,88 @@ public final class SceneClassifier implements AutoCloseable {
                 .add(Noise.gaussian(m, rng, x.getShape()).mul(OwnedArrays.create(m, noiseScale, per)));
     }
 
+    /**
+     * How well it reads real scenes: per head (occupied over every cell; shape, colour, size, texture and rotation
+     * over the occupied cells; background per scene), in {@link #ACCURACY_NAMES} order, and the adherence of each
+     * scene to its own caption (1 for a perfect reader).
+     */
+    public double[] accuracy(List<Scenes.Sample> samples) {
+        double[] right = new double[ACCURACY_NAMES.size()];
+        double[] seen = new double[ACCURACY_NAMES.size()];
+        try (NDManager m = manager.newSubManager()) {
+            for (int from = 0; from < samples.size(); from += 128) {
+                List<Scenes.Sample> chunk = samples.subList(from, Math.min(samples.size(), from + 128));
+                List<Reading> read = read(Scenes.batch(chunk, m));
+                for (int i = 0; i < chunk.size(); i++) {
+                    Reading truth = Reading.of(chunk.get(i).scene());
+                    Reading got = read.get(i);
+                    for (int c = 0; c < 9; c++) {
+                        Scenes.Drawn t = truth.cells()[c];
+                        Scenes.Drawn g = got.cells()[c];
+                        right[0] += (t == null) == (g == null) ? 1 : 0;
+                        seen[0]++;
+                        if (t != null) {
+                            Object[][] pairs = {{t.shape(), g == null ? null : g.shape()},
+                                {t.colour(), g == null ? null : g.colour()}, {t.size(), g == null ? null : g.size()},
+                                {t.texture(), g == null ? null : g.texture()},
+                                {t.rotation(), g == null ? null : g.rotation()}};
+                            for (int k = 0; k < pairs.length; k++) {
+                                right[1 + k] += pairs[k][0] == pairs[k][1] ? 1 : 0;
+                                seen[1 + k]++;
+                            }
+                        }
+                    }
+                    right[6] += truth.background() == got.background() ? 1 : 0;
+                    seen[6]++;
+                    double a = adherence(chunk.get(i).spec(), got);
+                    if (!Double.isNaN(a)) {
+                        right[7] += a;
+                        seen[7]++;
+                    }
+                }
+            }
+        }
+        for (int k = 0; k < right.length; k++) {
+            right[k] /= Math.max(1, seen[k]);
+        }
+        return right;
+    }
+
+    /** The columns of {@link #accuracy}. */
+    public static final List<String> ACCURACY_NAMES = List.of("occupied", "shape", "colour", "size", "texture",
+            "rotation", "background", "adherence");
+
+    public void save(java.nio.file.Path file, Map<String, String> provenance) throws java.io.IOException {
+        Map<String, org.flowlab.io.Tensor> tensors = new java.util.LinkedHashMap<>();
+        parameters.all().forEach(p -> tensors.put(p.name(), org.flowlab.io.Tensor.of(p.array())));
+        Map<String, String> meta = new java.util.LinkedHashMap<>(provenance);
+        meta.put("flowlab.model", "SceneClassifier");
+        org.flowlab.io.SafeTensors.write(file, tensors, meta, org.flowlab.io.DType.F16);
+    }
+
+    public static SceneClassifier load(java.nio.file.Path file, Device device) throws java.io.IOException {
+        var c = org.flowlab.io.SafeTensors.read(file);
+        if (!"SceneClassifier".equals(c.metadata().get("flowlab.model"))) {
+            throw new IllegalArgumentException(file + " is not a scene classifier (flowlab.model is "
+                    + c.metadata().get("flowlab.model") + ")");
+        }
+        SceneClassifier model = new SceneClassifier(device, 0);
+        try (NoGrad ng = NoGrad.enter(); NDManager tmp = model.manager.newSubManager()) {
+            for (Parameter p : model.parameters.all()) {
+                var t = c.tensor(p.name());
+                if (!java.util.Arrays.equals(t.shape(), p.shape().getShape())) {
+                    throw new IllegalArgumentException(file + ": '" + p.name() + "' is " + java.util.Arrays.toString(
+                            t.shape()) + ", this classifier's is " + p.shape());
+                }
+                p.copyFrom(t.toNDArray(tmp));
+            }
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        return model;
+    }
+
     public NamedParameters parameters() {
         return parameters;
     }
