@@ -302,6 +302,17 @@ public final class Evaluation {
         })));
     }
 
+    /** Host images, one (C, H, W) array each, as one (B, C, H, W) array in {@code m} (for a metric's judge). */
+    public static NDArray stack(float[][] images, long[] shape, NDManager m) {
+        int per = org.flowlab.model.Shapes.size(shape);
+        float[] flat = new float[images.length * per];
+        for (int i = 0; i < images.length; i++) {
+            System.arraycopy(images[i], 0, flat, i * per, per);
+        }
+        return org.flowlab.model.OwnedArrays.create(m, flat,
+                new ai.djl.ndarray.types.Shape(org.flowlab.model.Shapes.batched(images.length, shape)));
+    }
+
     /** A Markdown table (closing notes, README, models/README.md). */
     public static String markdown(Table t) {
         StringBuilder sb = new StringBuilder("|");

@@ -9,6 +9,32 @@ public final class FrechetDistance {
     private FrechetDistance() {
     }
 
+    /**
+     * The distance of generated features to real ones with its 95% interval over prompts: the prompts are resampled,
+     * each with its generated rows and its {@code realPerPrompt} real rows.
+     *
+     * @param group the prompt index of each generated row
+     * @param real rows of prompt g at {@code [g * realPerPrompt, (g + 1) * realPerPrompt)}
+     */
+    public static Estimate overPrompts(double[][] generated, int[] group, double[][] real, int realPerPrompt) {
+        int prompts = real.length / realPerPrompt;
+        return Bootstrap.overGroups(prompts, idx -> {
+            java.util.List<double[]> gen = new java.util.ArrayList<>();
+            java.util.List<double[]> ref = new java.util.ArrayList<>();
+            for (int g : idx) {
+                for (int i = 0; i < group.length; i++) {
+                    if (group[i] == g) {
+                        gen.add(generated[i]);
+                    }
+                }
+                for (int k = 0; k < realPerPrompt; k++) {
+                    ref.add(real[g * realPerPrompt + k]);
+                }
+            }
+            return between(gen.toArray(double[][]::new), ref.toArray(double[][]::new));
+        }, Bootstrap.COSTLY_RESAMPLES, 2);
+    }
+
     public static double between(double[][] a, double[][] b) {
         if (a.length < 2 || b.length < 2) {
             throw new IllegalArgumentException("Frechet distance needs at least 2 rows per set, got " + a.length + " and "

@@ -189,8 +189,8 @@ public final class AttributeClassifier implements AutoCloseable {
         return losses;
     }
 
-    /** Pixel noise of a random strength and a contrast/brightness jitter, per image. */
-    private static NDArray augment(NDArray x, SplittableRandom rng, NDManager m) {
+    /** Pixel noise of a random strength and a contrast/brightness jitter, per image (both worlds' judges). */
+    public static NDArray augment(NDArray x, SplittableRandom rng, NDManager m) {
         int b = Math.toIntExact(x.getShape().get(0));
         float[] noiseScale = new float[b];
         float[] gain = new float[b];

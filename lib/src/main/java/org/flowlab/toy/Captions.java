@@ -83,22 +83,16 @@ public final class Captions {
 
         ShapeAttributes.Position position() {
             String first = next("a position");
-            if (i < words.size()) {
-                String two = first + " " + words.get(i);
-                for (ShapeAttributes.Position p : ShapeAttributes.Position.values()) {
-                    if (p.words().equals(two)) {
-                        i++;
-                        return p;
-                    }
-                }
+            ShapeAttributes.Position two = i < words.size() ? ShapeAttributes.Position.named(first + " " + words.get(i)) : null;
+            if (two != null) {
+                i++;
+                return two;
             }
-            for (ShapeAttributes.Position p : ShapeAttributes.Position.values()) {
-                if (p.words().equals(first)) {
-                    return p;
-                }
+            ShapeAttributes.Position one = ShapeAttributes.Position.named(first);
+            if (one == null) {
+                throw unknown(first, "a position (" + ShapeAttributes.Position.choices() + ")");
             }
-            throw unknown(first, "a position (" + Arrays.stream(ShapeAttributes.Position.values())
-                    .map(ShapeAttributes.Position::words).collect(Collectors.joining("|")) + ")");
+            return one;
         }
 
         void end() {

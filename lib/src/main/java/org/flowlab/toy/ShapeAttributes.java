@@ -71,6 +71,21 @@ public record ShapeAttributes(Size size, Colour colour, Shape shape, Position po
         public String words() {
             return name().toLowerCase(Locale.ROOT).replace('_', ' ');
         }
+
+        /** The position these words name ("top left", "center"), or null. */
+        public static Position named(String words) {
+            for (Position p : values()) {
+                if (p.words().equals(words)) {
+                    return p;
+                }
+            }
+            return null;
+        }
+
+        /** Every position's words, for error messages. */
+        public static String choices() {
+            return java.util.Arrays.stream(values()).map(Position::words).collect(java.util.stream.Collectors.joining("|"));
+        }
     }
 
     public String caption() {

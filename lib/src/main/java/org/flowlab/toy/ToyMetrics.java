@@ -11,8 +11,6 @@ import org.flowlab.eval.Estimate;
 import org.flowlab.eval.Evaluation;
 import org.flowlab.eval.FrechetDistance;
 import org.flowlab.eval.PromptMetrics;
-import org.flowlab.model.OwnedArrays;
-import org.flowlab.model.Shapes;
 
 /**
  * The toy world's metrics for {@link Evaluation}: prompt adherence (the fraction of the caption's attributes the
@@ -78,7 +76,7 @@ public final class ToyMetrics implements PromptMetrics {
         double[][] real = realFeatures.computeIfAbsent(set + "/" + prompts.hashCode(), k -> realFeatures(distinct));
         int[] group = truth.stream().mapToInt(distinct::indexOf).toArray();
         try (NDManager m = classifier.manager().newSubManager()) {
-            NDArray batch = stack(images, shape, m);
+            NDArray batch = Evaluation.stack(images, shape, m);
             int[][] predicted = classifier.predict(batch);
             double[][] features = classifier.featureRows(batch);
             double[] perPrompt = new double[distinct.size()];
@@ -92,21 +90,7 @@ public final class ToyMetrics implements PromptMetrics {
             }
             Map<String, Estimate> out = new LinkedHashMap<>();
             out.put(ADHERENCE, Bootstrap.mean(perPrompt, Bootstrap.RESAMPLES, 1));
-            out.put(FRECHET, Bootstrap.overGroups(distinct.size(), idx -> {
-                List<double[]> gen = new java.util.ArrayList<>();
-                List<double[]> ref = new java.util.ArrayList<>();
-                for (int g : idx) {
-                    for (int i = 0; i < group.length; i++) {
-                        if (group[i] == g) {
-                            gen.add(features[i]);
-                        }
-                    }
-                    for (int k = 0; k < realPerPrompt; k++) {
-                        ref.add(real[g * realPerPrompt + k]);
-                    }
-                }
-                return FrechetDistance.between(gen.toArray(double[][]::new), ref.toArray(double[][]::new));
-            }, Bootstrap.COSTLY_RESAMPLES, 2));
+            out.put(FRECHET, FrechetDistance.overPrompts(features, group, real, realPerPrompt));
             return out;
         }
     }
@@ -140,16 +124,7 @@ public final class ToyMetrics implements PromptMetrics {
     /** Frechet distance of these images' features to real renders of the prompts. */
     public double frechetToReal(float[][] images, long[] shape, List<ShapeAttributes> prompts) {
         try (NDManager m = classifier.manager().newSubManager()) {
-            return FrechetDistance.between(classifier.featureRows(stack(images, shape, m)), realFeatures(prompts));
+            return FrechetDistance.between(classifier.featureRows(Evaluation.stack(images, shape, m)), realFeatures(prompts));
         }
-    }
-
-    private static NDArray stack(float[][] images, long[] shape, NDManager m) {
-        int per = Shapes.size(shape);
-        float[] flat = new float[images.length * per];
-        for (int i = 0; i < images.length; i++) {
-            System.arraycopy(images[i], 0, flat, i * per, per);
-        }
-        return OwnedArrays.create(m, flat, new ai.djl.ndarray.types.Shape(Shapes.batched(images.length, shape)));
     }
 }

@@ -56,10 +56,15 @@ public final class ToyTeacher {
     public static DiffusionModel train(Recipe recipe, Path checkpoint, int every, ProgressListener listener)
             throws IOException {
         DiffusionModel model = ToyModel.create(recipe.model(), Device.cpu(), recipe.seed());
+        return train(model, ToyShapes.trainingSource(recipe.seed()), recipe, checkpoint, every, listener);
+    }
+
+    /** Every parameter of both components by flow matching on {@code data}; the model is closed if training fails. */
+    private static DiffusionModel train(DiffusionModel model, org.flowlab.train.TrainingBatch.Source data, Recipe recipe,
+                                        Path checkpoint, int every, ProgressListener listener) throws IOException {
         List<Parameter> all = new ArrayList<>(model.textEncoder().parameters().all());
         all.addAll(model.transformer().parameters().all());
-        try (FlowMatchingTrainer trainer = new FlowMatchingTrainer(model, all, ToyShapes.trainingSource(recipe.seed()),
-                recipe.trainerConfig())) {
+        try (FlowMatchingTrainer trainer = new FlowMatchingTrainer(model, all, data, recipe.trainerConfig())) {
             if (checkpoint != null && Files.exists(checkpoint)) {
                 trainer.resume(checkpoint);
             }
@@ -80,17 +85,11 @@ public final class ToyTeacher {
         DiffusionModel model = ToyModel.create(recipe.model(),
                 new Tokenizer(org.flowlab.toy.scenes.SceneCaptions.WORDS, recipe.model().textLength()), codec,
                 Device.cpu(), recipe.seed(), java.util.Map.of());
-        List<Parameter> all = new ArrayList<>(model.textEncoder().parameters().all());
-        all.addAll(model.transformer().parameters().all());
-        try (FlowMatchingTrainer trainer = new FlowMatchingTrainer(model, all, org.flowlab.toy.scenes.Scenes.latentSource(
-                codec, latents, recipe.seed(), model.transformer().manager()), recipe.trainerConfig())) {
-            if (checkpoint != null && Files.exists(checkpoint)) {
-                trainer.resume(checkpoint);
-            }
-            trainer.train(recipe.steps(), listener, new TrainingLoop.Checkpoints(checkpoint, every));
-            return model;
-        } catch (IOException | RuntimeException e) {
-            model.close();
+        try {
+            return train(model, org.flowlab.toy.scenes.Scenes.latentSource(codec, latents, recipe.seed(),
+                    model.transformer().manager()), recipe, checkpoint, every, listener);
+        } catch (RuntimeException e) {
+            model.close(); // encoding the scenes failed before training began
             throw e;
         }
     }

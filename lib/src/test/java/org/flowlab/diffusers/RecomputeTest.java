@@ -31,16 +31,7 @@ class RecomputeTest {
         SafeTensors.Contents target = SafeTensors.read(FluxParityTest.DIR.resolve("outputs_lora.safetensors"));
         try (FluxTransformer2DModel model = FluxTransformer2DModel.load(FluxParityTest.DIR, null, Device.cpu(), 8, 12);
              NDManager m = model.manager().newSubManager()) {
-            LoraAdapter a = Lora.of(model).add(new LoraConfig("student", 2, 2, TargetSelector.all()), 4);
-            try (NoGrad ng = NoGrad.enter()) {
-                for (Parameter p : a.parameters().all()) {
-                    if (p.name().endsWith("lora_B.weight")) {
-                        p.copyFrom(org.flowlab.flow.Noise.gaussian(m, new java.util.SplittableRandom(p.name().hashCode()),
-                                p.shape()).mul(0.05f));
-                    }
-                }
-            }
-            Lora.of(model).activate("student");
+            LoraAdapter a = student(model, m);
             NDArray hidden = in.tensor("set0.hidden_states").toNDArray(m);
             NDArray text = in.tensor("set0.encoder_hidden_states").toNDArray(m);
             NDArray pooled = in.tensor("set0.pooled_projections").toNDArray(m);
@@ -120,16 +111,7 @@ class RecomputeTest {
             ai.djl.ndarray.types.DataType.FLOAT32, ai.djl.ndarray.types.DataType.FLOAT16}) {
             try (FluxTransformer2DModel model = FluxTransformer2DModel.load(FluxParityTest.DIR, null, Device.cpu(), 8, 12,
                     dtype); NDManager m = model.manager().newSubManager()) {
-                LoraAdapter a = Lora.of(model).add(new LoraConfig("student", 2, 2, TargetSelector.all()), 4);
-                try (NoGrad ng = NoGrad.enter()) {
-                    for (Parameter p : a.parameters().all()) {
-                        if (p.name().endsWith("lora_B.weight")) {
-                            p.copyFrom(org.flowlab.flow.Noise.gaussian(m, new java.util.SplittableRandom(p.name().hashCode()),
-                                    p.shape()).mul(0.05f));
-                        }
-                    }
-                }
-                Lora.of(model).activate("student");
+                LoraAdapter a = student(model, m);
                 try (GradientCollector gc = Engines.get().newGradientCollector()) {
                     NDArray out = model.forward(in.tensor("set0.hidden_states").toNDArray(m),
                             in.tensor("set0.encoder_hidden_states").toNDArray(m),
@@ -158,6 +140,21 @@ class RecomputeTest {
                 assertTrue(largest > 0, name + ": the first block's LoRA gets a gradient");
             }
         }
+    }
+
+    /** A rank-2 LoRA on every Linear with seeded non-zero B (so the LoRA changes the output), made active. */
+    static LoraAdapter student(FluxTransformer2DModel model, NDManager m) {
+        LoraAdapter a = Lora.of(model).add(new LoraConfig("student", 2, 2, TargetSelector.all()), 4);
+        try (NoGrad ng = NoGrad.enter()) {
+            for (Parameter p : a.parameters().all()) {
+                if (p.name().endsWith("lora_B.weight")) {
+                    p.copyFrom(org.flowlab.flow.Noise.gaussian(m, new java.util.SplittableRandom(p.name().hashCode()),
+                            p.shape()).mul(0.05f));
+                }
+            }
+        }
+        Lora.of(model).activate("student");
+        return a;
     }
 
     static Map<String, float[]> grads(LoraAdapter a) {

@@ -179,22 +179,16 @@ public final class SceneCaptions {
 
         ShapeAttributes.Position position() {
             String first = next("a position");
-            if (i < w.size()) {
-                String two = first + " " + w.get(i);
-                for (ShapeAttributes.Position p : ShapeAttributes.Position.values()) {
-                    if (p.words().equals(two)) {
-                        i++;
-                        return p;
-                    }
-                }
+            ShapeAttributes.Position two = i < w.size() ? ShapeAttributes.Position.named(first + " " + w.get(i)) : null;
+            if (two != null) {
+                i++;
+                return two;
             }
-            for (ShapeAttributes.Position p : ShapeAttributes.Position.values()) {
-                if (p.words().equals(first)) {
-                    return p;
-                }
+            ShapeAttributes.Position one = ShapeAttributes.Position.named(first);
+            if (one == null) {
+                throw unknown(first, "a position (" + ShapeAttributes.Position.choices() + ")");
             }
-            throw unknown(first, "a position (" + Arrays.stream(ShapeAttributes.Position.values())
-                    .map(ShapeAttributes.Position::words).collect(Collectors.joining("|")) + ")");
+            return one;
         }
 
         <E extends Enum<E>> E pick(Class<E> type, String what) {

@@ -268,7 +268,7 @@ public final class SceneClassifier implements AutoCloseable {
                 }
                 double loss;
                 try (NDManager sm = manager.newSubManager()) {
-                    NDArray x = augment(Scenes.batch(samples, sm), rng, sm);
+                    NDArray x = org.flowlab.toy.AttributeClassifier.augment(Scenes.batch(samples, sm), rng, sm);
                     Labels labels = Labels.of(samples, sm);
                     adam.zeroGradients();
                     try (GradientCollector gc = Engines.get().newGradientCollector()) {
@@ -334,22 +334,6 @@ public final class SceneClassifier implements AutoCloseable {
             return new Labels(cells, OwnedArrays.create(m, occ, new ai.djl.ndarray.types.Shape(b, 9)),
                     OwnedArrays.create(m, bg, new ai.djl.ndarray.types.Shape(b)).oneHot(Background.values().length));
         }
-    }
-
-    /** Pixel noise of a random strength and a contrast/brightness jitter, per image. */
-    private static NDArray augment(NDArray x, SplittableRandom rng, NDManager m) {
-        int b = Math.toIntExact(x.getShape().get(0));
-        float[] noiseScale = new float[b];
-        float[] gain = new float[b];
-        float[] offset = new float[b];
-        for (int i = 0; i < b; i++) {
-            noiseScale[i] = (float) (0.2 * rng.nextDouble());
-            gain[i] = (float) (0.85 + 0.3 * rng.nextDouble());
-            offset[i] = (float) (0.2 * rng.nextDouble() - 0.1);
-        }
-        ai.djl.ndarray.types.Shape per = new ai.djl.ndarray.types.Shape(b, 1, 1, 1);
-        return x.mul(OwnedArrays.create(m, gain, per)).add(OwnedArrays.create(m, offset, per))
-                .add(Noise.gaussian(m, rng, x.getShape()).mul(OwnedArrays.create(m, noiseScale, per)));
     }
 
     /**

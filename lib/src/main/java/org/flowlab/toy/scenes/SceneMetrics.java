@@ -12,8 +12,6 @@ import org.flowlab.eval.Estimate;
 import org.flowlab.eval.Evaluation;
 import org.flowlab.eval.FrechetDistance;
 import org.flowlab.eval.PromptMetrics;
-import org.flowlab.model.OwnedArrays;
-import org.flowlab.model.Shapes;
 import org.flowlab.toy.ShapeAttributes;
 import org.flowlab.toy.scenes.SceneSpec.ObjectSpec;
 
@@ -104,7 +102,7 @@ public final class SceneMetrics implements PromptMetrics {
         int[] group = prompts.stream().mapToInt(distinct::indexOf).toArray();
         double[][] real = realFeatures.computeIfAbsent(set + "/" + distinct.hashCode(), k -> realFeatures(distinct));
         try (NDManager m = classifier.manager().newSubManager()) {
-            NDArray batch = stack(images, shape, m);
+            NDArray batch = Evaluation.stack(images, shape, m);
             List<SceneClassifier.Reading> read = classifier.read(batch);
             double[][] features = classifier.featureRows(batch);
             double[] perPrompt = new double[distinct.size()];
@@ -125,21 +123,7 @@ public final class SceneMetrics implements PromptMetrics {
             Map<String, Estimate> out = new LinkedHashMap<>();
             out.put(ADHERENCE, scored.isEmpty() ? Estimate.point(Double.NaN)
                     : Bootstrap.mean(scored.stream().mapToDouble(Double::doubleValue).toArray(), Bootstrap.RESAMPLES, 1));
-            out.put(FRECHET, Bootstrap.overGroups(distinct.size(), idx -> {
-                List<double[]> gen = new ArrayList<>();
-                List<double[]> ref = new ArrayList<>();
-                for (int g : idx) {
-                    for (int i = 0; i < group.length; i++) {
-                        if (group[i] == g) {
-                            gen.add(features[i]);
-                        }
-                    }
-                    for (int k = 0; k < realPerPrompt; k++) {
-                        ref.add(real[g * realPerPrompt + k]);
-                    }
-                }
-                return FrechetDistance.between(gen.toArray(double[][]::new), ref.toArray(double[][]::new));
-            }, Bootstrap.COSTLY_RESAMPLES, 2));
+            out.put(FRECHET, FrechetDistance.overPrompts(features, group, real, realPerPrompt));
             return out;
         }
     }
@@ -162,14 +146,5 @@ public final class SceneMetrics implements PromptMetrics {
             }
         }
         return out;
-    }
-
-    private static NDArray stack(float[][] images, long[] shape, NDManager m) {
-        int per = Shapes.size(shape);
-        float[] flat = new float[images.length * per];
-        for (int i = 0; i < images.length; i++) {
-            System.arraycopy(images[i], 0, flat, i * per, per);
-        }
-        return OwnedArrays.create(m, flat, new ai.djl.ndarray.types.Shape(Shapes.batched(images.length, shape)));
     }
 }
