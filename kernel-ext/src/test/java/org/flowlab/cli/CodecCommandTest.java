@@ -56,6 +56,17 @@ class CodecCommandTest {
         var png = javax.imageio.ImageIO.read(samples.resolve("000-seed0.png").toFile());
         assertEquals(64, png.getWidth(), "decoded through the VAE to the scene size");
 
+        assertEquals("scenes", meta.get("flowlab.world"));
+        Path never = tmp.resolve("never");
+        var contradiction = PipelineSmokeTest.run("glance", "train", "--model", teacher.toString(), "--image",
+                tmp.resolve("any.png").toString(), "--caption", "a small large circle", "--out", never.toString());
+        assertEquals(2, contradiction.exitCode(), contradiction.err());
+        assertTrue(contradiction.err().contains("'large'"), "the error names the word: " + contradiction.err());
+        var unknown = PipelineSmokeTest.run("sample", "--model", teacher.toString(), "--prompt", "a purple circle",
+                "--steps", "1", "--seeds", "0", "--out", tmp.resolve("u").toString());
+        assertTrue(unknown.err().contains("'purple'"), "sampling warns, naming the word: " + unknown.err());
+        assertFalse(Files.exists(never));
+
         var missing = PipelineSmokeTest.run("teacher", "train", "--world", "scenes", "--out", tmp.resolve("x").toString());
         assertEquals(2, missing.exitCode(), missing.err());
         assertTrue(missing.err().contains("--codec"), missing.err());

@@ -15,6 +15,9 @@ import org.flowlab.schedule.ScheduleFamily;
  */
 public final class ToyModel {
     public static final String NAME = "toy";
+    /** Metadata key: which toy world a model was trained on; {@code scenes} gives its text encoder that grammar. */
+    public static final String WORLD = "flowlab.world";
+    public static final String SCENES = "scenes";
 
     private ToyModel() {
     }
@@ -44,6 +47,12 @@ public final class ToyModel {
         NDManager transformerManager = Engines.get().newBaseManager(device);
         ModuleBuilder mb = new ModuleBuilder(textManager, seed);
         ToyTextEncoder encoder = new ToyTextEncoder(config, tokenizer, mb, textManager);
+        if (SCENES.equals(metadata.get(WORLD))) {
+            encoder.useGrammar(p -> {
+                org.flowlab.toy.scenes.SceneCaptions.parse(p); // an unreadable caption fails here, naming the word
+                return p;
+            });
+        }
         ToyDiT transformer = new ToyDiT(config, mb.next(transformerManager), transformerManager);
         try {
             return new DiffusionModel(NAME, transformer, encoder, codec, ScheduleFamily.SHIFTED_GRID, defaults(config),

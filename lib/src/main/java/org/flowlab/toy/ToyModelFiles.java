@@ -61,6 +61,9 @@ public final class ToyModelFiles {
             long[] px = vae.pixelShape();
             meta.put(CODEC_SIZE_KEY, px[2] + "x" + px[1]);
         }
+        if (model.metadata().containsKey(ToyModel.WORLD)) {
+            meta.put(ToyModel.WORLD, model.metadata().get(ToyModel.WORLD));
+        }
         meta.putAll(provenance);
         SafeTensors.write(file, tensors, meta, dtype);
     }

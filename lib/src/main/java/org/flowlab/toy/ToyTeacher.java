@@ -84,7 +84,7 @@ public final class ToyTeacher {
                                                Path checkpoint, int every, ProgressListener listener) throws IOException {
         DiffusionModel model = ToyModel.create(recipe.model(),
                 new Tokenizer(org.flowlab.toy.scenes.SceneCaptions.WORDS, recipe.model().textLength()), codec,
-                Device.cpu(), recipe.seed(), java.util.Map.of());
+                Device.cpu(), recipe.seed(), java.util.Map.of(ToyModel.WORLD, ToyModel.SCENES));
         try {
             return train(model, org.flowlab.toy.scenes.Scenes.latentSource(codec, latents, recipe.seed(),
                     model.transformer().manager()), recipe, checkpoint, every, listener);

@@ -37,6 +37,8 @@ public final class ToyTextEncoder extends BuiltComponent implements TextEncoder 
     private final List<Layer> layers = new ArrayList<>();
     private final Parameter finalNormWeight;
     private final Parameter finalNormBias;
+    /** The world's caption grammar: returns the prompt or throws naming the word (the second world's parser). */
+    private volatile java.util.function.UnaryOperator<String> grammar = p -> p;
 
     private record Layer(Parameter norm1Weight, Parameter norm1Bias, LinearLayer q, LinearLayer k, LinearLayer v,
                          LinearLayer out, Parameter normQ, Parameter normK, Parameter norm2Weight, Parameter norm2Bias,
@@ -94,7 +96,10 @@ public final class ToyTextEncoder extends BuiltComponent implements TextEncoder 
         return Conditioning.of(prompts, Map.of(CONTEXT, context));
     }
 
-    /** Every word must be in the vocabulary (the toy has no sub-word fallback); the error names the word. */
+    /**
+     * Every word must be in the vocabulary (the toy has no sub-word fallback), and the caption must fit its world's
+     * grammar when it has one (contradicting attributes); the error names the word.
+     */
     @Override
     public String check(String prompt) {
         for (String w : Tokenizer.words(prompt)) {
@@ -103,7 +108,11 @@ public final class ToyTextEncoder extends BuiltComponent implements TextEncoder 
                         + prompt + "'");
             }
         }
-        return prompt;
+        return grammar.apply(prompt);
+    }
+
+    void useGrammar(java.util.function.UnaryOperator<String> g) {
+        grammar = g;
     }
 
     @Override
