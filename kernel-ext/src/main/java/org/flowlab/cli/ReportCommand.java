@@ -55,6 +55,10 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--markdown", description = "also write the table to this file")
     Path markdown;
 
+    @Option(names = "--classifier", description = "the judge of a second-world (scenes) model (default:"
+            + " models/scene-classifier.safetensors)")
+    Path classifier;
+
     @Mixin
     ModelOptions model;
 
@@ -62,8 +66,7 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Engines.prepareThread();
         PrintWriter err = spec.commandLine().getErr();
-        try (DiffusionModel teacher = model.load();
-             AttributeClassifier classifier = AttributeClassifier.load(teacher.transformer().device())) {
+        try (DiffusionModel teacher = model.load(); Judge judge = Judge.of(teacher, classifier)) {
             List<Method> methods = new ArrayList<>();
             double studentShift = 3.0;
             for (int n : teacherSteps) {
@@ -90,7 +93,7 @@ final class ReportCommand implements Callable<Integer> {
                 methods.add(Methods.baseAtGlanceSigmas(teacher, lists));
                 methods.add(Methods.glance(teacher, lists));
             }
-            var rows = Evaluation.run(Methods.reference(teacher), methods, new ToyMetrics(classifier),
+            var rows = Evaluation.run(Methods.reference(teacher), methods, judge.metrics(),
                     quick ? Evaluation.Settings.quick() : Evaluation.Settings.standard(), new ConsoleProgress(err, 10));
             String table = Evaluation.markdown(Evaluation.table("toy report", rows));
             PrintWriter out = spec.commandLine().getOut();
@@ -101,5 +104,24 @@ final class ReportCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The metrics of the model's world and the classifier behind them (closed with the report). */
+    private record Judge(org.flowlab.eval.PromptMetrics metrics, AutoCloseable classifier) implements AutoCloseable {
+        static Judge of(DiffusionModel model, Path sceneClassifier) throws java.io.IOException {
+            if (org.flowlab.toy.ToyModel.SCENES.equals(model.metadata().get(org.flowlab.toy.ToyModel.WORLD))) {
+                var c = org.flowlab.toy.scenes.SceneClassifier.load(sceneClassifier != null ? sceneClassifier
+                        : Path.of("models/scene-classifier.safetensors"), model.transformer().device());
+                return new Judge(new org.flowlab.toy.scenes.SceneMetrics(c, Evaluation.Settings.standard().realPerPrompt()),
+                        c);
+            }
+            AttributeClassifier c = AttributeClassifier.load(model.transformer().device());
+            return new Judge(new ToyMetrics(c), c);
+        }
+
+        @Override
+        public void close() throws Exception {
+            classifier.close();
+        }
     }
 }

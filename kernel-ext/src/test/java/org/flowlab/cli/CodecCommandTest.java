@@ -67,6 +67,15 @@ class CodecCommandTest {
         assertTrue(unknown.err().contains("'purple'"), "sampling warns, naming the word: " + unknown.err());
         assertFalse(Files.exists(never));
 
+        Path judge = tmp.resolve("judge.safetensors");
+        assertEquals(0, PipelineSmokeTest.run("classifier", "train", "--world", "scenes", "--steps", "1", "--batch", "2",
+                "--out", judge.toString()).exitCode());
+        var report = PipelineSmokeTest.run("report", "--model", teacher.toString(), "--classifier", judge.toString(),
+                "--teacher-steps", "2", "--quick");
+        assertEquals(0, report.exitCode(), report.err());
+        assertTrue(report.out().contains("adherence_95") && report.out().contains("frechet_95")
+                && report.out().contains("held-out"), "the second world's report, with intervals: " + report.out());
+
         var missing = PipelineSmokeTest.run("teacher", "train", "--world", "scenes", "--out", tmp.resolve("x").toString());
         assertEquals(2, missing.exitCode(), missing.err());
         assertTrue(missing.err().contains("--codec"), missing.err());
