@@ -110,8 +110,10 @@ final class ReportCommand implements Callable<Integer> {
     private record Judge(org.flowlab.eval.PromptMetrics metrics, AutoCloseable classifier) implements AutoCloseable {
         static Judge of(DiffusionModel model, Path sceneClassifier) throws java.io.IOException {
             if (org.flowlab.toy.ToyModel.SCENES.equals(model.metadata().get(org.flowlab.toy.ToyModel.WORLD))) {
-                var c = org.flowlab.toy.scenes.SceneClassifier.load(sceneClassifier != null ? sceneClassifier
-                        : Path.of("models/scene-classifier.safetensors"), model.transformer().device());
+                // the repository's models/ folder: where the launcher runs from (flowlab.home), else here
+                Path shipped = Path.of(System.getProperty("flowlab.home", "."), "models", "scene-classifier.safetensors");
+                var c = org.flowlab.toy.scenes.SceneClassifier.load(sceneClassifier != null ? sceneClassifier : shipped,
+                        model.transformer().device());
                 return new Judge(new org.flowlab.toy.scenes.SceneMetrics(c, Evaluation.Settings.standard().realPerPrompt()),
                         c);
             }
