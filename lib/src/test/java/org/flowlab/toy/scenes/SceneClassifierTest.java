@@ -30,6 +30,8 @@ class SceneClassifierTest {
                 + " shape all unmet (a positioned object is looked for in its cell only)");
         assertEquals(0.75, adherence("a large red circle on a black background", s), 1e-12, "3 of 4: the background is wrong");
         assertTrue(Double.isNaN(adherence("a shape", s)), "nothing named, nothing to score");
+        assertEquals(1.0, adherence("a tilted red circle", s), "a circle shows no rotation: a named one is met");
+        assertEquals(2 / 3.0, adherence("an upright blue square", s), 1e-12, "the square is tilted");
 
         // every training caption is met by its own picture
         for (long i = 0; i < 300; i++) {
