@@ -97,15 +97,24 @@ final class ClassifierCommand implements Runnable {
         private int trainScenes(PrintWriter err, long start, Path out) throws java.io.IOException {
             try (org.flowlab.toy.scenes.SceneClassifier c = new org.flowlab.toy.scenes.SceneClassifier(Device.cpu(), seed)) {
                 c.train(steps, batch, seed, new ConsoleProgress(err, 20));
-                List<org.flowlab.toy.scenes.Scenes.Sample> test = new java.util.ArrayList<>();
+                // held-in: the training distribution; held-out: scenes whose first object is a held-out pair
+                List<org.flowlab.toy.scenes.Scenes.Sample> heldIn = new java.util.ArrayList<>();
+                List<org.flowlab.toy.scenes.Scenes.Sample> heldOut = new java.util.ArrayList<>();
                 for (int i = 0; i < 2000; i++) {
-                    test.add(org.flowlab.toy.scenes.Scenes.sample(50_000_000L + i, seed + 1));
+                    heldIn.add(org.flowlab.toy.scenes.Scenes.sample(50_000_000L + i, seed + 1));
                 }
-                double[] acc = c.accuracy(test);
+                for (String p : org.flowlab.toy.scenes.SceneMetrics.heldOutPrompts(500, seed + 1)) {
+                    heldOut.add(org.flowlab.toy.scenes.Scenes.render(org.flowlab.toy.scenes.SceneCaptions.parse(p), seed + 2));
+                }
                 StringBuilder report = new StringBuilder();
-                for (int i = 0; i < acc.length; i++) {
-                    report.append(String.format(Locale.ROOT, "%s%s %.4f", i == 0 ? "" : ", ",
-                            org.flowlab.toy.scenes.SceneClassifier.ACCURACY_NAMES.get(i), acc[i]));
+                for (var set : List.of(java.util.Map.entry("held-in (2000)", heldIn), java.util.Map.entry("held-out (500)",
+                        heldOut))) {
+                    double[] acc = c.accuracy(set.getValue());
+                    report.append(report.length() == 0 ? "" : "; ").append(set.getKey()).append(':');
+                    for (int i = 0; i < acc.length; i++) {
+                        report.append(String.format(Locale.ROOT, " %s %.4f",
+                                org.flowlab.toy.scenes.SceneClassifier.ACCURACY_NAMES.get(i), acc[i]));
+                    }
                 }
                 double minutes = (System.nanoTime() - start) / 60e9;
                 Map<String, String> meta = new LinkedHashMap<>();
@@ -115,7 +124,7 @@ final class ClassifierCommand implements Runnable {
                 meta.put("flowlab.minutes", String.format(Locale.ROOT, "%.1f", minutes));
                 meta.put("flowlab.trained_at", Instant.now().toString());
                 c.save(out, meta);
-                err.printf(Locale.ROOT, "accuracy on 2000 fresh training-distribution scenes: %s%nwrote %s after"
+                err.printf(Locale.ROOT, "accuracy on fresh scenes: %s%nwrote %s after"
                         + " %.1f minutes%n", report, out, minutes);
                 err.flush();
             }

@@ -251,8 +251,9 @@ public final class SceneClassifier implements AutoCloseable {
     }
 
     /**
-     * Trains on drawn scenes of the training distribution with pixel noise and contrast jitter (so it also reads a
-     * generator's imperfect samples); interruptible between steps. Returns each step's loss.
+     * Trains on drawn scenes over every colour-shape pair, held-out ones included ({@link Scenes#judgeSample}), with
+     * pixel noise and contrast jitter (so it also reads a generator's imperfect samples); interruptible between
+     * steps. Returns each step's loss.
      */
     public List<Double> train(int steps, int batch, long seed, ProgressListener listener) {
         Engines.prepareThread();
@@ -267,7 +268,7 @@ public final class SceneClassifier implements AutoCloseable {
                 SplittableRandom rng = Noise.stream(seed, step, 0);
                 List<Scenes.Sample> samples = new ArrayList<>();
                 for (int i = 0; i < batch; i++) {
-                    samples.add(Scenes.sample(rng.nextLong() & Long.MAX_VALUE, seed));
+                    samples.add(Scenes.judgeSample(rng.nextLong() & Long.MAX_VALUE, seed));
                 }
                 double loss;
                 try (NDManager sm = manager.newSubManager()) {

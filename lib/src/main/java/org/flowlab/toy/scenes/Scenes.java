@@ -130,6 +130,17 @@ public final class Scenes {
         return new Sample(index, seed, spec, scene, render(scene));
     }
 
+    /**
+     * A scene for training the judge, which must read what no generator was trained on: captions and free attributes
+     * over every colour-shape pair, held-out ones included.
+     */
+    public static Sample judgeSample(long index, long seed) {
+        SplittableRandom rng = new SplittableRandom(mix(seed ^ 0x5EED, index));
+        SceneSpec spec = trainingSpec(rng);
+        Scene scene = draw(spec, rng, true);
+        return new Sample(index, seed, spec, scene, render(scene));
+    }
+
     /** One picture of this caption (held-out ones too: the real images for metrics), keyed by its text and seed. */
     public static Sample render(SceneSpec spec, long seed) {
         Scene scene = draw(spec, new SplittableRandom(mix(seed, spec.caption().hashCode())));
@@ -162,6 +173,10 @@ public final class Scenes {
 
     /** Draws every free attribute: uniform over each attribute's values, cells not shared, held-out pairs avoided. */
     public static Scene draw(SceneSpec spec, SplittableRandom rng) {
+        return draw(spec, rng, false);
+    }
+
+    private static Scene draw(SceneSpec spec, SplittableRandom rng, boolean heldOutToo) {
         List<Position> free = shuffledCells(rng);
         spec.objects().forEach(o -> free.remove(o.position()));
         List<Drawn> drawn = new ArrayList<>();
@@ -171,7 +186,8 @@ public final class Scenes {
             do {
                 colour = o.colour() != null ? o.colour() : pick(rng, Colour.values());
                 shape = o.shape() != null ? o.shape() : pick(rng, Shape.values());
-            } while ((o.colour() == null || o.shape() == null) && HELD_OUT_PAIRS.contains(List.of(colour, shape)));
+            } while (!heldOutToo && (o.colour() == null || o.shape() == null)
+                    && HELD_OUT_PAIRS.contains(List.of(colour, shape)));
             Size size = o.size() != null ? o.size() : pick(rng, Size.values());
             Texture texture = o.texture() != null ? o.texture()
                     : rng.nextDouble() < 0.5 ? Texture.PLAIN : pick(rng, new Texture[] {Texture.STRIPED,

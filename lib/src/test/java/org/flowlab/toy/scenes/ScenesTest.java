@@ -144,6 +144,10 @@ class ScenesTest {
         assertTrue(full > 300 && full < 500, "about a fifth fully named: " + full);
         assertTrue(multi > 500 && multi < 780, "two or three objects in about 32% (0.8 x 0.4): " + multi);
         assertArrayEquals(Scenes.sample(5, 1).image(), Scenes.sample(5, 1).image());
+        long heldOutDrawn = java.util.stream.LongStream.range(0, 500).mapToObj(i -> Scenes.judgeSample(i, 0))
+                .flatMap(j -> j.scene().objects().stream())
+                .filter(d -> Scenes.HELD_OUT_PAIRS.contains(List.of(d.colour(), d.shape()))).count();
+        assertTrue(heldOutDrawn > 20, "the judge's scenes show held-out pairs too: " + heldOutDrawn);
         assertTrue(Scenes.isHeldOut(SceneCaptions.parse("a red triangle")));
         assertFalse(Scenes.isHeldOut(SceneCaptions.parse("a red shape")), "a free shape is not a held-out pair");
     }
