@@ -259,7 +259,8 @@ public final class SceneClassifier implements AutoCloseable {
         Engines.prepareThread();
         List<Parameter> trainable = List.copyOf(parameters.all());
         trainable.forEach(p -> p.setTrainable(true));
-        OptimizerConfig opt = new OptimizerConfig(2e-3, 0.9, 0.999, 1e-4, 1e-8, 1.0, 100, true, 0.02);
+        // 100 warm-up steps, fewer for a short run (a smoke run's whole length would be warm-up)
+        OptimizerConfig opt = new OptimizerConfig(2e-3, 0.9, 0.999, 1e-4, 1e-8, 1.0, Math.min(100, steps / 10), true, 0.02);
         List<Double> losses = new ArrayList<>();
         long start = System.nanoTime();
         try (AdamW adam = new AdamW(trainable, opt, manager)) {
