@@ -6,9 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.flowlab.model.Conditioning;
-import org.flowlab.model.LinearLayer;
-import org.flowlab.model.NamedParameters;
-import org.flowlab.model.TextEncoder;
 
 /**
  * Flux's two text encoders as the FluxPipeline runs them: CLIP's pooled output (77 tokens) becomes
@@ -16,20 +13,17 @@ import org.flowlab.model.TextEncoder;
  * {@code encoder_hidden_states}. As a LoRA component it is CLIP ({@code text_encoder.} in diffusers' Flux LoRA files).
  * Both models load on first use; tokenizing and the fingerprint need neither.
  */
-public final class FluxTextEncoder implements TextEncoder {
+public final class FluxTextEncoder extends PipelineTextEncoder {
     private final PromptTokenizer tokenizer;
-    private final Lazy<CLIPTextModel> textEncoder;
     private final PromptTokenizer tokenizer2;
     private final Lazy<T5EncoderModel> textEncoder2;
-    private final String fingerprint;
 
     FluxTextEncoder(PromptTokenizer tokenizer, Lazy<CLIPTextModel> textEncoder, PromptTokenizer tokenizer2,
                     Lazy<T5EncoderModel> textEncoder2, String fingerprint) {
+        super(textEncoder, List.of(textEncoder, textEncoder2), fingerprint);
         this.tokenizer = tokenizer;
-        this.textEncoder = textEncoder;
         this.tokenizer2 = tokenizer2;
         this.textEncoder2 = textEncoder2;
-        this.fingerprint = fingerprint;
     }
 
     @Override
@@ -53,33 +47,8 @@ public final class FluxTextEncoder implements TextEncoder {
     }
 
     @Override
-    public NDManager manager() {
-        return textEncoder.get().manager();
-    }
-
-    @Override
-    public NamedParameters parameters() {
-        return textEncoder.get().parameters();
-    }
-
-    @Override
-    public Map<String, LinearLayer> linears() {
-        return textEncoder.get().linears();
-    }
-
-    @Override
     public List<String> notes(String prompt) {
         return PromptTokenizer.truncationNotes(prompt, new String[] {"CLIP (tokenizer)", "T5 (tokenizer_2)"}, tokenizer, tokenizer2);
-    }
-
-    @Override
-    public String fingerprint() {
-        return fingerprint;
-    }
-
-    /** Whether any of the two models has been loaded (a cached run loads neither). */
-    public boolean loaded() {
-        return textEncoder.isLoaded() || textEncoder2.isLoaded();
     }
 
     @Override
@@ -88,9 +57,4 @@ public final class FluxTextEncoder implements TextEncoder {
                 + tokenizer2.maxLength() + " tokens)";
     }
 
-    @Override
-    public void close() {
-        textEncoder.close();
-        textEncoder2.close();
-    }
 }

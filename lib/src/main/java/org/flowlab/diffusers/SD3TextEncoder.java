@@ -9,9 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.flowlab.model.Conditioning;
-import org.flowlab.model.LinearLayer;
-import org.flowlab.model.NamedParameters;
-import org.flowlab.model.TextEncoder;
 
 /**
  * SD3's three text encoders as StableDiffusion3Pipeline runs them: the penultimate hidden states of CLIP-L and
@@ -20,25 +17,22 @@ import org.flowlab.model.TextEncoder;
  * As a LoRA component it is CLIP-L ({@code text_encoder.} in diffusers' SD3 LoRA files). The three models load on
  * first use.
  */
-public final class SD3TextEncoder implements TextEncoder {
+public final class SD3TextEncoder extends PipelineTextEncoder {
     private final PromptTokenizer tokenizer;
-    private final Lazy<CLIPTextModel> textEncoder;
     private final PromptTokenizer tokenizer2;
     private final Lazy<CLIPTextModel> textEncoder2;
     private final PromptTokenizer tokenizer3;
     private final Lazy<T5EncoderModel> textEncoder3;
-    private final String fingerprint;
 
     SD3TextEncoder(PromptTokenizer tokenizer, Lazy<CLIPTextModel> textEncoder, PromptTokenizer tokenizer2,
                    Lazy<CLIPTextModel> textEncoder2, PromptTokenizer tokenizer3, Lazy<T5EncoderModel> textEncoder3,
                    String fingerprint) {
+        super(textEncoder, List.of(textEncoder, textEncoder2, textEncoder3), fingerprint);
         this.tokenizer = tokenizer;
-        this.textEncoder = textEncoder;
         this.tokenizer2 = tokenizer2;
         this.textEncoder2 = textEncoder2;
         this.tokenizer3 = tokenizer3;
         this.textEncoder3 = textEncoder3;
-        this.fingerprint = fingerprint;
     }
 
     @Override
@@ -80,33 +74,8 @@ public final class SD3TextEncoder implements TextEncoder {
     }
 
     @Override
-    public NDManager manager() {
-        return textEncoder.get().manager();
-    }
-
-    @Override
-    public NamedParameters parameters() {
-        return textEncoder.get().parameters();
-    }
-
-    @Override
-    public Map<String, LinearLayer> linears() {
-        return textEncoder.get().linears();
-    }
-
-    @Override
     public List<String> notes(String prompt) {
         return PromptTokenizer.truncationNotes(prompt, new String[] {"CLIP-L (tokenizer)", "CLIP-G (tokenizer_2)", "T5 (tokenizer_3)"}, tokenizer, tokenizer2, tokenizer3);
-    }
-
-    @Override
-    public String fingerprint() {
-        return fingerprint;
-    }
-
-    /** Whether any of the three models has been loaded (a cached run loads none). */
-    public boolean loaded() {
-        return textEncoder.isLoaded() || textEncoder2.isLoaded() || textEncoder3.isLoaded();
     }
 
     @Override
@@ -114,10 +83,4 @@ public final class SD3TextEncoder implements TextEncoder {
         return textEncoder + " + " + textEncoder2 + " + " + textEncoder3 + " (max " + tokenizer3.maxLength() + " tokens)";
     }
 
-    @Override
-    public void close() {
-        textEncoder.close();
-        textEncoder2.close();
-        textEncoder3.close();
-    }
 }
