@@ -14,6 +14,8 @@ import java.util.concurrent.Callable;
 import org.flowlab.diffusers.AutoencoderKL;
 import org.flowlab.diffusers.AutoencoderKLTraining;
 import org.flowlab.model.Engines;
+import org.flowlab.toy.scenes.SceneClassifier;
+import org.flowlab.toy.scenes.SceneMetrics;
 import org.flowlab.toy.scenes.Scenes;
 import org.flowlab.train.OptimizerConfig;
 import picocli.CommandLine.Command;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code flowlab codec train}: the second toy world's VAE, a diffusers AutoencoderKL trained on its scenes. */
 @Command(name = "codec", mixinStandardHelpOptions = true, description = "The toy world's latent codec.",
-        subcommands = CodecCommand.Train.class)
+        subcommands = {CodecCommand.Train.class, CodecCommand.Eval.class})
 final class CodecCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -126,6 +128,45 @@ final class CodecCommand implements Runnable {
                         + " (PSNR %.1f dB); scaling %.4f, shift %.4f -> %s%n", steps, (System.nanoTime() - t0) / 60e9,
                         tail, 10 * Math.log10(4 / tail), vae.scalingFactor(), vae.shiftFactor(), out);
                 err.flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "How much of a scene survives the codec's round trip: PSNR and the scene classifier's"
+                    + " adherence on fresh scenes and on their reconstructions.")
+    static final class Eval implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--codec", required = true, description = "the vae/ folder (flowlab codec train)")
+        Path codec;
+
+        @Option(names = "--classifier", description = "the judge (default: models/scene-classifier.safetensors)")
+        Path classifier;
+
+        @Option(names = "--scenes", description = "fresh scenes to encode and decode (default: ${DEFAULT-VALUE})")
+        int scenes = 512;
+
+        @Option(names = "--seed", description = "which scenes (default: ${DEFAULT-VALUE})")
+        long seed = 1;
+
+        @Override
+        public Integer call() throws Exception {
+            if (scenes < 1) {
+                throw new IllegalArgumentException("--scenes " + scenes + " must be 1 or more");
+            }
+            Engines.prepareThread();
+            var device = Engines.device("cpu");
+            try (AutoencoderKL vae = AutoencoderKL.load(codec, null, device, Scenes.SIZE, Scenes.SIZE);
+                 SceneClassifier judge = classifier != null ? SceneClassifier.load(classifier, device)
+                         : SceneClassifier.loadShipped(device)) {
+                var f = SceneMetrics.codecFidelity(vae, judge, scenes, seed);
+                PrintWriter out = spec.commandLine().getOut();
+                out.printf(Locale.ROOT, "%d scenes: PSNR %.2f dB; adherence on the originals %.4f, on the"
+                        + " reconstructions %.4f%n", f.scenes(), f.psnrDb(), f.adherenceOriginal(), f.adherenceReconstructed());
+                out.flush();
             }
             return 0;
         }

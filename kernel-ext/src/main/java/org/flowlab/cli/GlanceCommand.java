@@ -118,7 +118,7 @@ final class GlanceCommand implements Runnable {
             @ArgGroup(exclusive = false)
             ImageAndCaption file;
 
-            @Option(names = "--toy-index", description = "train on toy-world image I (seed 0)")
+            @Option(names = "--toy-index", description = "train on image I (seed 0) of the toy model's world")
             Long toyIndex;
         }
 
@@ -179,8 +179,13 @@ final class GlanceCommand implements Runnable {
                 LatentCache latents = null;
                 PromptCache prompts = null;
                 if (source.toyIndex != null) {
-                    ToyShapes.Sample s = ToyShapes.sample(source.toyIndex, 0);
-                    example = Glance.Example.of(base, s.image(), s.caption());
+                    if (org.flowlab.toy.ToyModel.isScenes(base)) {
+                        org.flowlab.toy.scenes.Scenes.Sample s = org.flowlab.toy.scenes.Scenes.sample(source.toyIndex, 0);
+                        example = Glance.Example.of(base, s.image(), s.caption());
+                    } else {
+                        ToyShapes.Sample s = ToyShapes.sample(source.toyIndex, 0);
+                        example = Glance.Example.of(base, s.image(), s.caption());
+                    }
                 } else {
                     String caption = base.textEncoder().check(source.file.caption); // a caption it cannot read fails first
                     base.textEncoder().notes(caption).forEach(n -> err.println("warning: " + n));

@@ -109,10 +109,9 @@ final class ReportCommand implements Callable<Integer> {
     /** The metrics of the model's world and the classifier behind them (closed with the report). */
     private record Judge(org.flowlab.eval.PromptMetrics metrics, AutoCloseable classifier) implements AutoCloseable {
         static Judge of(DiffusionModel model, Path sceneClassifier) throws java.io.IOException {
-            if (org.flowlab.toy.ToyModel.SCENES.equals(model.metadata().get(org.flowlab.toy.ToyModel.WORLD))) {
-                // the repository's models/ folder: where the launcher runs from (flowlab.home), else here
-                Path shipped = Path.of(System.getProperty("flowlab.home", "."), "models", "scene-classifier.safetensors");
-                var c = org.flowlab.toy.scenes.SceneClassifier.load(sceneClassifier != null ? sceneClassifier : shipped,
+            if (org.flowlab.toy.ToyModel.isScenes(model)) {
+                var c = org.flowlab.toy.scenes.SceneClassifier.load(sceneClassifier != null ? sceneClassifier
+                        : org.flowlab.toy.ToyModelFiles.shipped(org.flowlab.toy.scenes.SceneClassifier.SHIPPED_FILE),
                         model.transformer().device());
                 return new Judge(new org.flowlab.toy.scenes.SceneMetrics(c, Evaluation.Settings.standard().realPerPrompt()),
                         c);

@@ -5,8 +5,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.flowlab.toy.ShapeAttributes;
-import org.flowlab.toy.ToyWorld;
 import org.flowlab.model.DiffusionModel;
 import org.flowlab.model.Engines;
 import org.flowlab.scfm.Draw;
@@ -14,6 +12,7 @@ import org.flowlab.scfm.Scfm;
 import org.flowlab.scfm.ScfmConfig;
 import org.flowlab.scfm.StepTrace;
 import org.flowlab.scfm.TeacherCache;
+import org.flowlab.toy.ToyModel;
 import org.flowlab.train.TrainingLoop;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -117,7 +116,7 @@ final class ScfmCommand implements Runnable {
         CommandSpec spec;
 
         @Option(names = "--prompts", description = "a file with one prompt per line, or how many held-in prompts of"
-                + " the toy world (default: ${DEFAULT-VALUE})")
+                + " the toy model's world (default: ${DEFAULT-VALUE})")
         String prompts = "96";
 
         @Option(names = "--per-prompt", description = "samples per prompt (default: ${DEFAULT-VALUE})")
@@ -143,11 +142,13 @@ final class ScfmCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            List<String> list = promptList();
+            List<String> fromFile = promptFile();
             Engines.prepareThread();
             PrintWriter err = spec.commandLine().getErr();
             long t0 = System.nanoTime();
             try (DiffusionModel teacher = model.load()) {
+                List<String> list = fromFile != null ? fromFile
+                        : ToyModel.heldInPrompts(teacher, Integer.parseInt(prompts), seed);
                 list.forEach(p -> teacher.textEncoder().notes(p).forEach(n -> err.println("warning: " + n)));
                 TeacherCache.Settings settings = new TeacherCache.Settings(steps,
                         shift != null ? shift : teacher.defaults().shift(), cfg != null ? cfg : teacher.defaults().cfg());
@@ -161,10 +162,10 @@ final class ScfmCommand implements Runnable {
             return 0;
         }
 
-        private List<String> promptList() throws java.io.IOException {
+        /** The prompts of a --prompts file; null when --prompts is a count of the toy world's held-in prompts. */
+        private List<String> promptFile() throws java.io.IOException {
             if (prompts.matches("\\d+")) {
-                return ToyWorld.heldInPrompts(Integer.parseInt(prompts), seed).stream().map(ShapeAttributes::caption)
-                        .toList();
+                return null;
             }
             Path file = Path.of(prompts);
             if (!java.nio.file.Files.isRegularFile(file)) {

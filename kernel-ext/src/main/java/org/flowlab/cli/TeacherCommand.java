@@ -54,15 +54,16 @@ final class TeacherCommand implements Runnable {
         int every = 500;
 
         @Option(names = "--world", description = "shapes (the first world: 32x32 pixels) or scenes (the second: 64x64"
-                + " scenes with open captions, on --codec's latents) (default: ${DEFAULT-VALUE})")
+                + " scenes with open captions, on pixels or on --codec's latents) (default: ${DEFAULT-VALUE})")
         String world = "shapes";
 
-        @Option(names = "--codec", description = "the VAE folder for --world scenes (flowlab codec train)")
+        @Option(names = "--codec", description = "the VAE folder for --world scenes on latents (flowlab codec train);"
+                + " without it the teacher works on pixels")
         Path codec;
 
-        @Option(names = "--latents", description = "training scenes encoded once, up front, for --world scenes"
-                + " (default: ${DEFAULT-VALUE})")
-        int latents = 20000;
+        @Option(names = "--latents", description = "training scenes encoded once, up front, for --world scenes with"
+                + " --codec (default: 20000); on pixels the teacher sees fresh scenes every step")
+        Integer latents;
 
         @Override
         public Integer call() throws Exception {
@@ -74,31 +75,35 @@ final class TeacherCommand implements Runnable {
                 case "scenes" -> true;
                 default -> throw new IllegalArgumentException("--world " + world + " is not shapes or scenes");
             };
-            if (scenes && codec == null) {
-                throw new IllegalArgumentException("--world scenes trains on latents: give --codec VAE_FOLDER"
-                        + " (made by flowlab codec train)");
+            if (!scenes && codec != null) {
+                throw new IllegalArgumentException("--codec " + codec + " is for --world scenes; the first world trains"
+                        + " on its 32x32 pixels");
             }
-            if (scenes && latents < 1) {
-                throw new IllegalArgumentException("--latents " + latents + " must be 1 or more");
+            if (latents != null && (codec == null || latents < 1)) {
+                throw new IllegalArgumentException("--latents " + latents + ": give 1 or more, with --codec");
             }
+            int encoded = codec == null ? 0 : latents != null ? latents : 20000;
             Engines.prepareThread();
             ToyTeacher.Recipe shipped = ToyTeacher.Recipe.shipped();
             ToyTeacher.Recipe recipe = new ToyTeacher.Recipe(steps, batch, seed,
-                    scenes ? org.flowlab.toy.DiTConfig.scenes() : shipped.model(), shipped.optimizer());
+                    !scenes ? shipped.model() : codec != null ? org.flowlab.toy.DiTConfig.scenes()
+                            : org.flowlab.toy.DiTConfig.scenePixels(), shipped.optimizer());
             Path ckpt = checkpoint != null ? checkpoint : Path.of(out + ".ckpt");
             long start = System.nanoTime();
             var err = spec.commandLine().getErr();
             err.println("training " + recipe + " on " + Engines.describe() + "; checkpoint " + ckpt);
             err.flush();
             try (DiffusionModel model = scenes
-                    ? ToyTeacher.trainOnScenes(recipe, org.flowlab.diffusers.AutoencoderKL.load(codec, null,
-                            Engines.device("cpu"), org.flowlab.toy.scenes.Scenes.SIZE, org.flowlab.toy.scenes.Scenes.SIZE),
-                            latents, ckpt, every, new ConsoleProgress(err, 30))
+                    ? ToyTeacher.trainOnScenes(recipe, codec != null ? org.flowlab.diffusers.AutoencoderKL.load(codec, null,
+                            Engines.device("cpu"), org.flowlab.toy.scenes.Scenes.SIZE, org.flowlab.toy.scenes.Scenes.SIZE)
+                            : org.flowlab.model.LatentCodec.identity(org.flowlab.toy.scenes.Scenes.CHANNELS,
+                                    org.flowlab.toy.scenes.Scenes.SIZE, org.flowlab.toy.scenes.Scenes.SIZE),
+                            encoded, ckpt, every, new ConsoleProgress(err, 30))
                     : ToyTeacher.train(recipe, ckpt, every, new ConsoleProgress(err, 30))) {
                 double minutes = (System.nanoTime() - start) / 60e9;
                 Map<String, String> provenance = new LinkedHashMap<>();
                 provenance.put("flowlab.command", "./flowlab teacher train --steps " + steps + " --batch " + batch
-                        + " --seed " + seed + (scenes ? " --world scenes --codec " + codec + " --latents " + latents : ""));
+                        + " --seed " + seed + (scenes ? " --world scenes" + (codec != null ? " --codec " + codec + " --latents " + encoded : "") : ""));
                 provenance.put("flowlab.seed", Long.toString(seed));
                 provenance.put("flowlab.steps", Long.toString(steps));
                 provenance.put("flowlab.minutes_this_session", String.format(Locale.ROOT, "%.1f", minutes));

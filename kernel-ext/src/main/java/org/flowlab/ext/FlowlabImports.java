@@ -24,6 +24,7 @@ public final class FlowlabImports {
             "org.flowlab.schedule.*",
             "org.flowlab.model.*",
             "org.flowlab.toy.*",
+            "org.flowlab.toy.scenes.*",
             "org.flowlab.lora.*",
             "org.flowlab.ema.*",
             "org.flowlab.flow.*",

@@ -29,6 +29,13 @@ class CodecCommandTest {
             assertArrayEquals(new long[] {4, 16, 16}, vae.latentShape());
             assertTrue(vae.scalingFactor() > 0 && Double.isFinite(vae.shiftFactor()));
         }
+        var eval = PipelineSmokeTest.run("codec", "eval", "--codec", out.toString(), "--scenes", "16");
+        assertEquals(0, eval.exitCode(), eval.err());
+        var figures = java.util.regex.Pattern.compile("PSNR (\\S+) dB; adherence on the originals (\\S+), on the"
+                + " reconstructions (\\S+)").matcher(eval.out());
+        assertTrue(figures.find(), eval.out());
+        assertTrue(Double.parseDouble(figures.group(2)) > 0.9, "the shipped judge reads the originals: " + eval.out());
+        assertTrue(Double.parseDouble(figures.group(1)) < 30, "three steps do not make a codec: " + eval.out());
         Path never = tmp.resolve("never");
         var bad = PipelineSmokeTest.run("codec", "train", "--channels", "8,12", "--out", never.toString());
         assertEquals(2, bad.exitCode(), bad.err());
@@ -76,9 +83,47 @@ class CodecCommandTest {
         assertTrue(report.out().contains("adherence_95") && report.out().contains("frechet_95")
                 && report.out().contains("held-out"), "the second world's report, with intervals: " + report.out());
 
-        var missing = PipelineSmokeTest.run("teacher", "train", "--world", "scenes", "--out", tmp.resolve("x").toString());
-        assertEquals(2, missing.exitCode(), missing.err());
-        assertTrue(missing.err().contains("--codec"), missing.err());
+        // SCFM and Glance take their training data from the model's own world
+        Path cache = tmp.resolve("cache");
+        var pregen = PipelineSmokeTest.run("scfm", "pregen", "--model", teacher.toString(), "--prompts", "3",
+                "--per-prompt", "1", "--steps", "2", "--out", cache.toString());
+        assertEquals(0, pregen.exitCode(), pregen.err());
+        assertEquals(org.flowlab.toy.scenes.SceneMetrics.heldInPrompts(3, 0),
+                org.flowlab.scfm.TeacherCache.open(cache).prompts(), "held-in scene captions, not first-world ones");
+        Path glance = tmp.resolve("glance");
+        var g = PipelineSmokeTest.run("glance", "train", "--model", teacher.toString(), "--toy-index", "5",
+                "--steps", "1", "--out", glance.toString());
+        assertEquals(0, g.exitCode(), g.err());
+        assertTrue(g.err().contains("'" + org.flowlab.toy.scenes.Scenes.sample(5, 0).caption() + "'"),
+                "trained on the world's scene 5: " + g.err());
+
+        var firstWorld = PipelineSmokeTest.run("teacher", "train", "--world", "shapes", "--codec", vae.toString(),
+                "--out", tmp.resolve("x").toString());
+        assertEquals(2, firstWorld.exitCode(), firstWorld.err());
+        assertTrue(firstWorld.err().contains("--codec " + vae), firstWorld.err());
+        var noCodec = PipelineSmokeTest.run("teacher", "train", "--world", "scenes", "--latents", "16",
+                "--out", tmp.resolve("x").toString());
+        assertEquals(2, noCodec.exitCode(), "pre-encoded latents need a codec: " + noCodec.err());
+        assertTrue(noCodec.err().contains("--latents 16"), noCodec.err());
+        assertFalse(Files.exists(tmp.resolve("x")));
+    }
+
+    /** Without --codec the second world's teacher works on 64x64 pixels, on fresh scenes every step. */
+    @Test
+    void aPixelSpaceScenesTeacherTrainsAndSamples() throws Exception {
+        Path teacher = tmp.resolve("pixels.safetensors");
+        var t = PipelineSmokeTest.run("teacher", "train", "--world", "scenes", "--steps", "2", "--batch", "2",
+                "--out", teacher.toString());
+        assertEquals(0, t.exitCode(), t.err());
+        var meta = org.flowlab.io.SafeTensors.read(teacher).metadata();
+        assertEquals("scenes", meta.get("flowlab.world"));
+        assertFalse(meta.containsKey("flowlab.codec"), "no codec: the identity on pixels");
+        assertEquals(3, org.flowlab.toy.DiTConfig.fromJson(meta.get("flowlab.config")).channels());
+        Path samples = tmp.resolve("px");
+        var s = PipelineSmokeTest.run("sample", "--model", teacher.toString(), "--prompt", "two shapes",
+                "--seeds", "0", "--steps", "1", "--out", samples.toString());
+        assertEquals(0, s.exitCode(), s.err());
+        assertEquals(64, javax.imageio.ImageIO.read(samples.resolve("000-seed0.png").toFile()).getHeight());
     }
 
     @Test

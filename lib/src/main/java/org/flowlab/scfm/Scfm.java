@@ -303,7 +303,8 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
             StepTrace trace = keepTrace
                     ? StepTrace.of(step, draws, batch.prompts(), traceArrays, x0, noise, xT, xMid, xEnd, target,
                             pred[0].stopGradient(), d, parts,
-                            EmaStats.of(step, List.of(WeightSet.view(student), fast.weights(), slow.weights())))
+                            EmaStats.of(step, List.of(WeightSet.view(student), fast.weights(), slow.weights())),
+                            model.codec())
                     : null;
             step++;
             return new Outcome(parts, trace);

@@ -29,16 +29,18 @@ import org.flowlab.model.OwnedArrays;
  * @param lossParts mean loss over all samples ("loss") and per kind ("teacher", "self", "non-shortcut")
  * @param ema norms and distances of the student, fast and slow EMA after the step
  * @param arrays the manager that owns the tensors
+ * @param codec the model's codec, which {@link #grid} decodes the latents through to show them as pictures
  */
 public record StepTrace(long step, List<Draw> draws, List<String> prompts, NDArray x0, NDArray noise, NDArray xT,
                         NDArray v1, NDArray xMid, NDArray v2, NDArray xEnd, NDArray target, NDArray pred,
-                        Map<String, Double> lossParts, EmaStats ema, NDManager arrays)
+                        Map<String, Double> lossParts, EmaStats ema, NDManager arrays,
+                        org.flowlab.model.LatentCodec codec)
         implements org.flowlab.viz.Renderable, AutoCloseable {
 
     /** Keeps copies of the step's tensors in {@code owner}; v1 and v2 are recovered from the jumps. */
     static StepTrace of(long step, List<Draw> draws, List<String> prompts, NDManager owner, NDArray x0, NDArray noise,
                         NDArray xT, NDArray xMid, NDArray xEnd, NDArray target, NDArray pred, DrawTensors d,
-                        Map<String, Double> lossParts, EmaStats ema) {
+                        Map<String, Double> lossParts, EmaStats ema, org.flowlab.model.LatentCodec codec) {
         float[] d0 = new float[draws.size()];
         float[] d1 = new float[draws.size()];
         for (int i = 0; i < d0.length; i++) {
@@ -50,7 +52,7 @@ public record StepTrace(long step, List<Draw> draws, List<String> prompts, NDArr
         NDArray v2 = xMid.sub(xEnd).div(Flow.perSample(OwnedArrays.create(owner, d1), xT));
         return new StepTrace(step, List.copyOf(draws), List.copyOf(prompts), keep(x0, owner), keep(noise, owner),
                 keep(xT, owner), keep(v1, owner), keep(xMid, owner), keep(v2, owner), keep(xEnd, owner),
-                keep(target, owner), keep(pred, owner), Map.copyOf(lossParts), ema, owner);
+                keep(target, owner), keep(pred, owner), Map.copyOf(lossParts), ema, owner, codec);
     }
 
     private static NDArray keep(NDArray a, NDManager owner) {
@@ -136,7 +138,15 @@ public record StepTrace(long step, List<Draw> draws, List<String> prompts, NDArr
             captions.add("target->0");
             captions.add("student->0");
         }
-        return org.flowlab.viz.ImageGrid.of(tiles, b * 6, (int) shape[0], (int) shape[1], (int) shape[2])
+        long[] pixels = shape;
+        try (NDManager m = arrays.newSubManager(); org.flowlab.model.NoGrad ng = org.flowlab.model.NoGrad.enter()) {
+            // a latent model's tiles are latents: shown as the pictures they decode to
+            NDArray decoded = codec.decode(OwnedArrays.create(m, tiles,
+                    new ai.djl.ndarray.types.Shape(b * 6L, shape[0], shape[1], shape[2])));
+            tiles = decoded.toFloatArray();
+            pixels = java.util.Arrays.copyOfRange(decoded.getShape().getShape(), 1, 4);
+        }
+        return org.flowlab.viz.ImageGrid.of(tiles, b * 6, (int) pixels[0], (int) pixels[1], (int) pixels[2])
                 .captions(captions).columns(6)
                 .title(String.format(Locale.ROOT, "SCFM step %d: loss %.4f (teacher %.4f, self %.4f)", step, loss(),
                         lossParts.get("teacher"), lossParts.get("self")));

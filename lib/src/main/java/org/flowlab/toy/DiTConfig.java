@@ -41,11 +41,29 @@ public record DiTConfig(int channels, int imageSize, int patch, int width, int d
     }
 
     /**
-     * The second world's teacher: 4x16x16 latents of 64x64 scenes, patch 2 (64 tokens), width 128, 6 blocks, and
+     * The second world's teacher on latents: 8x16x16 latents of 64x64 scenes ({@code flowlab codec train
+     * --latent-channels 8}; {@link #forLatents} fits another codec), patch 2 (64 tokens), width 128, 6 blocks, and
      * 40 caption tokens (three objects' words).
      */
     public static DiTConfig scenes() {
-        return new DiTConfig(4, 16, 2, 128, 6, 4, 4, 64, 2, 4, 40, false);
+        return new DiTConfig(8, 16, 2, 128, 6, 4, 4, 64, 2, 4, 40, false);
+    }
+
+    /**
+     * The second world's teacher on pixels: 3x64x64 scenes, patch 8 (64 tokens of 192 values), otherwise as
+     * {@link #scenes()}: the codecs trained so far lose too much of a scene for a latent teacher to adhere
+     * (docs/TOY-WORLD-2.md).
+     */
+    public static DiTConfig scenePixels() {
+        return new DiTConfig(3, 64, 8, 128, 6, 4, 4, 64, 2, 4, 40, false);
+    }
+
+    /** The same network on another codec's (channels, size, size) latents. */
+    public DiTConfig forLatents(long[] latentShape) {
+        require(latentShape.length == 3 && latentShape[1] == latentShape[2], "latents "
+                + java.util.Arrays.toString(latentShape) + " must be (channels, size, size)");
+        return new DiTConfig((int) latentShape[0], (int) latentShape[1], patch, width, depth, heads, mlpRatio, textWidth,
+                textDepth, textHeads, textLength, guidanceEmbed);
     }
 
     /** A few thousand parameters for unit tests. */

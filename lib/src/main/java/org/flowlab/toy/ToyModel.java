@@ -2,6 +2,7 @@ package org.flowlab.toy;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import java.util.List;
 import java.util.Map;
 import org.flowlab.model.DiffusionModel;
 import org.flowlab.model.Engines;
@@ -68,6 +69,17 @@ public final class ToyModel {
     public static DiffusionModel.Defaults defaults(DiTConfig config) {
         return new DiffusionModel.Defaults(ToyWorld.REFERENCE_STEPS, ToyWorld.DEFAULT_SHIFT, 1.0,
                 config.guidanceEmbed() ? 1.0 : Double.NaN);
+    }
+
+    /** Whether {@code model} is a teacher of the second world (scenes with open captions, on a codec's latents). */
+    public static boolean isScenes(DiffusionModel model) {
+        return SCENES.equals(model.metadata().get(WORLD));
+    }
+
+    /** {@code n} held-in training captions of {@code model}'s world, the same for every call with this seed. */
+    public static List<String> heldInPrompts(DiffusionModel model, int n, long seed) {
+        return isScenes(model) ? org.flowlab.toy.scenes.SceneMetrics.heldInPrompts(n, seed)
+                : ToyWorld.heldInPrompts(n, seed).stream().map(ShapeAttributes::caption).toList();
     }
 
     /** The toy transformer of a toy model; a clear error for any other model. */

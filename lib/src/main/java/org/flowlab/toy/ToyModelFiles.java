@@ -137,6 +137,28 @@ public final class ToyModelFiles {
         return m;
     }
 
+    /**
+     * A file or folder of the repository's {@code models/}: weights that do not travel on the classpath (a latent
+     * teacher reads its VAE folder beside it). Looked up under {@code flowlab.home} (the launcher and the kernel set
+     * it), then in the working directory and its parent (a module's tests).
+     */
+    public static Path shipped(String name) throws IOException {
+        List<Path> tried = new java.util.ArrayList<>();
+        String home = System.getProperty("flowlab.home");
+        if (home != null) {
+            tried.add(Path.of(home, "models", name));
+        }
+        tried.add(Path.of("models", name));
+        tried.add(Path.of("..", "models", name));
+        for (Path p : tried) {
+            if (Files.exists(p)) {
+                return p.toAbsolutePath().normalize();
+            }
+        }
+        throw new IOException("the shipped model " + name + " is in none of " + tried + "; run from the repository"
+                + " (./flowlab sets flowlab.home) or see models/README.md for the command that makes it");
+    }
+
     /** The provenance strings stored with the weights (command, seed, time...). */
     public static Map<String, String> metadata(Path file) throws IOException {
         return SafeTensors.read(file).metadata();

@@ -78,20 +78,35 @@ public final class ToyTeacher {
 
     /**
      * Trains a teacher of the second world on {@code codec}'s latents of {@code latents} pre-encoded training scenes,
-     * with the grammar's own vocabulary; checkpoints and resumes as {@link #train}.
+     * with the grammar's own vocabulary (the recipe's network, sized to the codec's latents); checkpoints and resumes
+     * as {@link #train}. {@code latents} 0 trains on fresh scenes every step, for a pixel-space teacher (the identity
+     * codec).
      */
     public static DiffusionModel trainOnScenes(Recipe recipe, org.flowlab.model.LatentCodec codec, int latents,
                                                Path checkpoint, int every, ProgressListener listener) throws IOException {
-        DiffusionModel model = ToyModel.create(recipe.model(),
+        if (latents < 1 && !java.util.Arrays.equals(codec.latentShape(), codec.pixelShape())) {
+            throw new IllegalArgumentException(latents + " pre-encoded scenes: a latent teacher needs some (" + codec
+                    + "); only a pixel-space one renders fresh scenes each step");
+        }
+        DiffusionModel model = ToyModel.create(recipe.model().forLatents(codec.latentShape()),
                 new Tokenizer(org.flowlab.toy.scenes.SceneCaptions.WORDS, recipe.model().textLength()), codec,
                 Device.cpu(), recipe.seed(), java.util.Map.of(ToyModel.WORLD, ToyModel.SCENES));
         try {
-            return train(model, org.flowlab.toy.scenes.Scenes.latentSource(codec, latents, recipe.seed(),
-                    model.transformer().manager()), recipe, checkpoint, every, listener);
+            return train(model, latents > 0 ? org.flowlab.toy.scenes.Scenes.latentSource(codec, latents, recipe.seed(),
+                    model.transformer().manager()) : org.flowlab.toy.scenes.Scenes.trainingSource(recipe.seed()),
+                    recipe, checkpoint, every, listener);
         } catch (RuntimeException e) {
             model.close(); // encoding the scenes failed before training began
             throw e;
         }
+    }
+
+    /** The second world's shipped teacher file (its VAE folder, {@code toy2-vae/}, lies beside it). */
+    public static final String SCENES_FILE = "toy2-teacher.safetensors";
+
+    /** The second world's shipped teacher with its VAE, from the repository's {@code models/} folder. */
+    public static DiffusionModel loadScenes(Device device) throws IOException {
+        return ToyModelFiles.load(ToyModelFiles.shipped(SCENES_FILE), device);
     }
 
     /** The shipped teacher, from the classpath. */

@@ -49,6 +49,8 @@ import org.flowlab.train.OptimizerConfig;
  */
 public final class SceneClassifier implements AutoCloseable {
     public static final int FEATURES = 64;
+    /** The shipped judge in the repository's {@code models/} folder. */
+    public static final String SHIPPED_FILE = "scene-classifier.safetensors";
     /** Per cell: occupied (2), shape (3), colour (6), size (2), texture (4), rotation (2). */
     static final int[] CELL_HEADS = {2, Shape.values().length, Colour.values().length, Size.values().length,
         Texture.values().length, Rotation.values().length};
@@ -407,6 +409,11 @@ public final class SceneClassifier implements AutoCloseable {
         Map<String, String> meta = new java.util.LinkedHashMap<>(provenance);
         meta.put("flowlab.model", "SceneClassifier");
         org.flowlab.io.SafeTensors.write(file, tensors, meta, org.flowlab.io.DType.F16);
+    }
+
+    /** The shipped judge, {@code models/scene-classifier.safetensors}. */
+    public static SceneClassifier loadShipped(Device device) throws java.io.IOException {
+        return load(org.flowlab.toy.ToyModelFiles.shipped(SHIPPED_FILE), device);
     }
 
     public static SceneClassifier load(java.nio.file.Path file, Device device) throws java.io.IOException {

@@ -128,6 +128,47 @@ public final class SceneMetrics implements PromptMetrics {
         }
     }
 
+    /**
+     * How much of a scene survives a codec's round trip: PSNR (peak-to-peak 2, pixels in [-1, 1]) and the judge's
+     * adherence on the originals and on their reconstructions, over {@code n} fresh training-distribution scenes.
+     * A teacher on the codec's latents cannot adhere better than its reconstructions read.
+     */
+    public record CodecFidelity(int scenes, double psnrDb, double adherenceOriginal, double adherenceReconstructed) {
+    }
+
+    public static CodecFidelity codecFidelity(org.flowlab.model.LatentCodec codec, SceneClassifier judge, int n,
+                                              long seed) {
+        double squared = 0;
+        double original = 0;
+        double reconstructed = 0;
+        int scored = 0;
+        try (NDManager m = judge.manager().newSubManager(); org.flowlab.model.NoGrad ng = org.flowlab.model.NoGrad.enter()) {
+            for (int from = 0; from < n; from += 64) {
+                List<Scenes.Sample> chunk = new ArrayList<>();
+                for (int i = from; i < Math.min(n, from + 64); i++) {
+                    chunk.add(Scenes.sample(30_000_000L + i, seed));
+                }
+                try (NDManager step = m.newSubManager()) {
+                    NDArray x = Scenes.batch(chunk, step);
+                    NDArray y = codec.decode(codec.encode(x)).clip(-1, 1);
+                    squared += x.sub(y).square().sum().getFloat();
+                    List<SceneClassifier.Reading> a = judge.read(x);
+                    List<SceneClassifier.Reading> b = judge.read(y);
+                    for (int i = 0; i < chunk.size(); i++) {
+                        double ao = SceneClassifier.adherence(chunk.get(i).spec(), a.get(i));
+                        if (!Double.isNaN(ao)) { // a caption that names nothing scores nothing
+                            original += ao;
+                            reconstructed += SceneClassifier.adherence(chunk.get(i).spec(), b.get(i));
+                            scored++;
+                        }
+                    }
+                }
+            }
+        }
+        double mse = squared / ((double) n * Scenes.CHANNELS * Scenes.SIZE * Scenes.SIZE);
+        return new CodecFidelity(n, 10 * Math.log10(4 / mse), original / scored, reconstructed / scored);
+    }
+
     /** Real scenes of each prompt (seeds no method samples with), their features in prompt order. */
     private double[][] realFeatures(List<String> prompts) {
         List<Scenes.Sample> real = new ArrayList<>();

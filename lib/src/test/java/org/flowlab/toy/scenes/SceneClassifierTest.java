@@ -61,4 +61,18 @@ class SceneClassifierTest {
             }
         }
     }
+
+    /** The shipped judge is found in the repository's models/ folder and reads a scene; a missing file is named. */
+    @Test
+    void theShippedJudgeLoadsFromTheModelsFolder() throws Exception {
+        try (SceneClassifier judge = SceneClassifier.loadShipped(Device.cpu());
+             NDManager m = judge.manager().newSubManager()) {
+            Scenes.Sample s = Scenes.sample(4, 9);
+            double a = SceneClassifier.adherence(s.spec(), judge.read(Scenes.batch(List.of(s), m)).get(0));
+            assertTrue(Double.isNaN(a) || a > 0.5, "the shipped judge reads a fresh scene: " + a);
+        }
+        var e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> org.flowlab.toy.ToyModelFiles.shipped("no-such-model.safetensors"));
+        assertTrue(e.getMessage().contains("no-such-model.safetensors"), e.getMessage());
+    }
 }
