@@ -179,13 +179,10 @@ final class GlanceCommand implements Runnable {
                 LatentCache latents = null;
                 PromptCache prompts = null;
                 if (source.toyIndex != null) {
-                    if (org.flowlab.toy.ToyModel.isScenes(base)) {
-                        org.flowlab.toy.scenes.Scenes.Sample s = org.flowlab.toy.scenes.Scenes.sample(source.toyIndex, 0);
-                        example = Glance.Example.of(base, s.image(), s.caption());
-                    } else {
-                        ToyShapes.Sample s = ToyShapes.sample(source.toyIndex, 0);
-                        example = Glance.Example.of(base, s.image(), s.caption());
-                    }
+                    // image I of the model's own world
+                    example = org.flowlab.toy.ToyModel.isScenes(base)
+                            ? scene(base, org.flowlab.toy.scenes.Scenes.sample(source.toyIndex, 0))
+                            : shapes(base, ToyShapes.sample(source.toyIndex, 0));
                 } else {
                     String caption = base.textEncoder().check(source.file.caption); // a caption it cannot read fails first
                     base.textEncoder().notes(caption).forEach(n -> err.println("warning: " + n));
@@ -213,6 +210,14 @@ final class GlanceCommand implements Runnable {
                 err.flush();
             }
             return 0;
+        }
+
+        private static Glance.Example scene(DiffusionModel base, org.flowlab.toy.scenes.Scenes.Sample s) {
+            return Glance.Example.of(base, s.image(), s.caption());
+        }
+
+        private static Glance.Example shapes(DiffusionModel base, ToyShapes.Sample s) {
+            return Glance.Example.of(base, s.image(), s.caption());
         }
 
         /** The image's aspect-ratio bucket at about {@code area}'s pixel count, sides multiples of the pipeline's patch. */

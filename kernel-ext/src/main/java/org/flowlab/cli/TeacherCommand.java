@@ -94,11 +94,7 @@ final class TeacherCommand implements Runnable {
             err.println("training " + recipe + " on " + Engines.describe() + "; checkpoint " + ckpt);
             err.flush();
             try (DiffusionModel model = scenes
-                    ? ToyTeacher.trainOnScenes(recipe, codec != null ? org.flowlab.diffusers.AutoencoderKL.load(codec, null,
-                            Engines.device("cpu"), org.flowlab.toy.scenes.Scenes.SIZE, org.flowlab.toy.scenes.Scenes.SIZE)
-                            : org.flowlab.model.LatentCodec.identity(org.flowlab.toy.scenes.Scenes.CHANNELS,
-                                    org.flowlab.toy.scenes.Scenes.SIZE, org.flowlab.toy.scenes.Scenes.SIZE),
-                            encoded, ckpt, every, new ConsoleProgress(err, 30))
+                    ? ToyTeacher.trainOnScenes(recipe, sceneCodec(), encoded, ckpt, every, new ConsoleProgress(err, 30))
                     : ToyTeacher.train(recipe, ckpt, every, new ConsoleProgress(err, 30))) {
                 double minutes = (System.nanoTime() - start) / 60e9;
                 Map<String, String> provenance = new LinkedHashMap<>();
@@ -114,6 +110,13 @@ final class TeacherCommand implements Runnable {
                 err.flush();
             }
             return 0;
+        }
+
+        /** The VAE of --codec, else the identity on the scenes' pixels. */
+        private org.flowlab.model.LatentCodec sceneCodec() throws java.io.IOException {
+            int size = org.flowlab.toy.scenes.Scenes.SIZE;
+            return codec != null ? org.flowlab.diffusers.AutoencoderKL.load(codec, null, Engines.device("cpu"), size, size)
+                    : org.flowlab.model.LatentCodec.identity(org.flowlab.toy.scenes.Scenes.CHANNELS, size, size);
         }
     }
 }

@@ -41,12 +41,12 @@ public record DiTConfig(int channels, int imageSize, int patch, int width, int d
     }
 
     /**
-     * The second world's teacher on latents: 8x16x16 latents of 64x64 scenes ({@code flowlab codec train
-     * --latent-channels 8}; {@link #forLatents} fits another codec), patch 2 (64 tokens), width 128, 6 blocks, and
+     * The second world's teacher on latents: 4x16x16 latents of 64x64 scenes ({@code flowlab codec train}'s default;
+     * {@link #forLatents} fits another codec), patch 2 (64 tokens), width 128, 6 blocks, and
      * 40 caption tokens (three objects' words).
      */
     public static DiTConfig scenes() {
-        return new DiTConfig(8, 16, 2, 128, 6, 4, 4, 64, 2, 4, 40, false);
+        return new DiTConfig(4, 16, 2, 128, 6, 4, 4, 64, 2, 4, 40, false);
     }
 
     /**

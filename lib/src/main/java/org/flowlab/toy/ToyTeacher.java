@@ -101,14 +101,6 @@ public final class ToyTeacher {
         }
     }
 
-    /** The second world's shipped teacher file (its VAE folder, {@code toy2-vae/}, lies beside it). */
-    public static final String SCENES_FILE = "toy2-teacher.safetensors";
-
-    /** The second world's shipped teacher with its VAE, from the repository's {@code models/} folder. */
-    public static DiffusionModel loadScenes(Device device) throws IOException {
-        return ToyModelFiles.load(ToyModelFiles.shipped(SCENES_FILE), device);
-    }
-
     /** The shipped teacher, from the classpath. */
     public static DiffusionModel load(Device device) throws IOException {
         try (InputStream in = ToyTeacher.class.getResourceAsStream(RESOURCE)) {

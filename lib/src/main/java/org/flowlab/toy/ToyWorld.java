@@ -29,29 +29,21 @@ public final class ToyWorld {
     /** Classpath location of the shipped distilled SCFM student. */
     public static final String SHIPPED_SCFM = "/models/scfm-toy.safetensors";
 
-    /** The second world's shipped SCFM student, in the repository's {@code models/} folder. */
-    public static final String SHIPPED_SCENES_SCFM = "scfm-toy2.safetensors";
-
     /**
-     * Puts the shipped SCFM student of {@code model}'s world on it as adapter {@code "student"} (its transformer and
-     * text-encoder parts, replacing adapters of that name) and returns the file, whose metadata holds the
-     * recommended inference settings.
+     * Puts the shipped SCFM student on {@code model} as adapter {@code "student"} (its transformer and text-encoder
+     * parts, replacing adapters of that name) and returns the file, whose metadata holds the recommended inference
+     * settings.
      */
     public static LoraFiles.LoraFile loadShippedScfm(DiffusionModel model) throws IOException {
-        LoraFiles.LoraFile file;
-        if (ToyModel.isScenes(model)) {
-            file = LoraFiles.read(ToyModelFiles.shipped(SHIPPED_SCENES_SCFM));
-        } else {
-            try (InputStream in = ToyWorld.class.getResourceAsStream(SHIPPED_SCFM)) {
-                if (in == null) {
-                    throw new IOException(SHIPPED_SCFM + " is not on the classpath; build with the repository's"
-                            + " models/ folder, or distil one: ./flowlab scfm train");
-                }
-                file = LoraFiles.read(in.readAllBytes(), SHIPPED_SCFM);
+        try (InputStream in = ToyWorld.class.getResourceAsStream(SHIPPED_SCFM)) {
+            if (in == null) {
+                throw new IOException(SHIPPED_SCFM + " is not on the classpath; build with the repository's"
+                        + " models/ folder, or distil one: ./flowlab scfm train");
             }
+            LoraFiles.LoraFile file = LoraFiles.read(in.readAllBytes(), SHIPPED_SCFM);
+            LoraFiles.load(model.components(), file, Scfm.STUDENT);
+            return file;
         }
-        LoraFiles.load(model.components(), file, Scfm.STUDENT);
-        return file;
     }
 
     /** The toy inference schedule at {@code steps} steps. */
