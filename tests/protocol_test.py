@@ -1,7 +1,8 @@
 """Protocol behaviour the jupyter_kernel_test suite does not cover, through a real jupyter_client.
 
 interrupt (sleeping cell, tight loop, library loop: reply within 2 s, next cell works), stop_on_error,
-silent/store_history, update_display_data, output from background threads after the cell finished, messages
+silent/store_history, update_display_data, output from background threads after the cell finished, widgets over
+comms (a slider moved by the front end and by code), messages
 with a bad signature or unreadable JSON (dropped, never executed, kernel keeps working), shutdown and restart.
 """
 import hashlib
@@ -182,6 +183,44 @@ class ProtocolTest(unittest.TestCase):
         self.assertIn("image/png", later[-1]["content"]["data"])
         self.assertTrue(any(m["msg_type"] == "stream" and "from a thread" in m["content"]["text"] for m in later),
                         "a thread's print lands under the cell that started it")
+
+    def test_widgets_speak_the_comm_protocol_both_ways(self):
+        k = self.k
+        reply, outs = k.run('var knob = new java.util.concurrent.atomic.AtomicReference<Double>(0.5);\n'
+                            'Slider.of("knob", 0, 1, 0.1, knob::get, knob::set)')
+        self.assertEqual("ok", reply["content"]["status"], reply["content"])
+        opens = [m for m in outs if m["msg_type"] == "comm_open"]
+        self.assertEqual(3, len(opens), "layout, style, then the slider")
+        for m in opens:
+            self.assertEqual("jupyter.widget", m["content"]["target_name"])
+            self.assertEqual("2.1.0", m["metadata"]["version"])
+        slider = opens[-1]["content"]
+        state = slider["data"]["state"]
+        self.assertEqual("FloatSliderModel", state["_model_name"])
+        self.assertEqual("@jupyter-widgets/controls", state["_model_module"])
+        self.assertEqual(0.5, state["value"])
+        self.assertEqual("IPY_MODEL_" + opens[0]["content"]["comm_id"], state["layout"])
+        result = [m for m in outs if m["msg_type"] == "execute_result"][0]["content"]["data"]
+        self.assertEqual(slider["comm_id"], result["application/vnd.jupyter.widget-view+json"]["model_id"])
+        self.assertEqual("knob = 0.5000", result["text/plain"], "the text a front end without widgets shows")
+        info = k.kc.comm_info(target_name="jupyter.widget")
+        comms = k.reply(info)["content"]["comms"]
+        self.assertIn(slider["comm_id"], comms)
+
+        # the user moves the slider: the bound value follows
+        msg = k.kc.session.msg("comm_msg", {"comm_id": slider["comm_id"],
+                                            "data": {"method": "update", "state": {"value": 0.8}, "buffer_paths": []}})
+        k.kc.shell_channel.send(msg)
+        self.assertEqual("0.8", k.result_text("knob.get()"))
+
+        # code changes the value: the slider follows
+        k.run("knob.set(0.2);")
+        deadline = time.time() + 10
+        while True:
+            m = k.iopub(max(0.01, deadline - time.time()))
+            if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == slider["comm_id"]:
+                self.assertEqual({"method": "update", "state": {"value": 0.2}, "buffer_paths": []}, m["content"]["data"])
+                break
 
     def test_bad_signature_is_dropped_and_the_kernel_keeps_working(self):
         k = self.k

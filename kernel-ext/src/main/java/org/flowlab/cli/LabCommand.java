@@ -16,11 +16,11 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code flowlab lab}: installs the kernelspec and starts JupyterLab (or, without it, the classic Notebook) in
- * {@code notebooks/}. Token authentication stays on and the server listens on localhost unless {@code --ip} says
- * otherwise; the server prints its URL with the token. Without any Jupyter it gets one: Debian's
- * {@code jupyter-notebook} through apt when it runs as root on Debian/Ubuntu, else JupyterLab from pip in a
- * project-local virtualenv ({@code .venv/}); when neither works it says what to install and exits 2.
+ * {@code flowlab lab}: installs the kernelspec and starts JupyterLab in {@code notebooks/}. Token authentication stays
+ * on and the server listens on localhost unless {@code --ip} says otherwise; the server prints its URL with the token.
+ * Without a JupyterLab that has ipywidgets (the live sliders need them) it installs both from pip into the project's
+ * {@code .venv/}; when that fails it falls back to a classic Notebook on the PATH, or Debian's {@code jupyter-notebook}
+ * through apt when it runs as root; when nothing works it says what to install and exits 2.
  */
 @Command(name = "lab", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Start JupyterLab (or the classic Notebook) in notebooks/ with the Flowlab kernel installed.")
@@ -55,9 +55,15 @@ final class LabCommand implements Callable<Integer> {
         Path kernelDir = KernelSpecs.install(KernelSpecs.userDataDir(System.getenv()), launcher);
         err.println("flowlab: kernelspec '" + KernelSpecs.NAME + "' installed in " + kernelDir);
         err.flush();
-        Optional<Frontend> frontend = find(home);
+        Optional<Frontend> frontend = findLab(home);
         if (frontend.isEmpty() && !noInstall) {
-            frontend = install(home, err);
+            frontend = installLab(home, err);
+        }
+        if (frontend.isEmpty()) {
+            frontend = findClassic();
+        }
+        if (frontend.isEmpty() && !noInstall) {
+            frontend = installClassic(err);
         }
         if (frontend.isEmpty()) {
             err.println(instructions());
@@ -90,17 +96,28 @@ final class LabCommand implements Callable<Integer> {
         return p.waitFor();
     }
 
-    /** A working JupyterLab first, then the classic Notebook; the project's own virtualenv counts. */
-    static Optional<Frontend> find(Path home) {
-        Path venvLab = home.resolve(".venv").resolve("bin").resolve("jupyter-lab");
-        if (Files.isExecutable(venvLab) && works(List.of(venvLab.toString(), "--version"))) {
+    /** JupyterLab with ipywidgets: the project's virtualenv first, then the PATH's. */
+    static Optional<Frontend> findLab(Path home) {
+        Path venvBin = home.resolve(".venv").resolve("bin");
+        Path venvLab = venvBin.resolve("jupyter-lab");
+        if (Files.isExecutable(venvLab) && works(List.of(venvLab.toString(), "--version"))
+                && works(List.of(venvBin.resolve("python").toString(), "-c", "import ipywidgets"))) {
             return Optional.of(new Frontend("JupyterLab (.venv)", List.of(venvLab.toString())));
         }
-        for (String[] c : new String[][] {{"jupyter-lab", "JupyterLab"}, {"jupyter-notebook", "the classic Notebook"}}) {
-            Optional<Path> exe = onPath(c[0]);
-            if (exe.isPresent() && works(List.of(exe.get().toString(), "--version"))) {
-                return Optional.of(new Frontend(c[1], List.of(exe.get().toString())));
-            }
+        Optional<Path> lab = onPath("jupyter-lab");
+        Optional<Path> python = lab.map(p -> p.resolveSibling("python3"));
+        if (lab.isPresent() && works(List.of(lab.get().toString(), "--version")) && python.isPresent()
+                && works(List.of(python.get().toString(), "-c", "import ipywidgets"))) {
+            return Optional.of(new Frontend("JupyterLab", List.of(lab.get().toString())));
+        }
+        return Optional.empty();
+    }
+
+    /** The classic Notebook on the PATH: the kernel works there, its widgets need the notebook's own extension. */
+    static Optional<Frontend> findClassic() {
+        Optional<Path> exe = onPath("jupyter-notebook");
+        if (exe.isPresent() && works(List.of(exe.get().toString(), "--version"))) {
+            return Optional.of(new Frontend("the classic Notebook", List.of(exe.get().toString())));
         }
         return Optional.empty();
     }
@@ -136,32 +153,38 @@ final class LabCommand implements Callable<Integer> {
         }
     }
 
-    private static Optional<Frontend> install(Path home, PrintWriter err) {
+    /** JupyterLab and ipywidgets from pip into {@code .venv/}. */
+    private static Optional<Frontend> installLab(Path home, PrintWriter err) {
+        Optional<Path> python = onPath("python3");
+        if (python.isEmpty()) {
+            return Optional.empty();
+        }
+        Path venv = home.resolve(".venv");
+        err.println("flowlab: installing JupyterLab and ipywidgets from pip into " + venv);
+        err.flush();
+        boolean ok = (Files.isExecutable(venv.resolve("bin").resolve("pip"))
+                || runShown(List.of(python.get().toString(), "-m", "venv", venv.toString())))
+                && runShown(List.of(venv.resolve("bin").resolve("pip").toString(), "install", "--quiet", "jupyterlab",
+                "ipywidgets"));
+        if (ok) {
+            return findLab(home);
+        }
+        err.println("flowlab: pip could not install JupyterLab (no package index reachable?); trying the classic Notebook");
+        err.flush();
+        return Optional.empty();
+    }
+
+    private static Optional<Frontend> installClassic(PrintWriter err) {
         if (isRoot() && Files.exists(Path.of("/etc/debian_version")) && onPath("apt-get").isPresent()) {
-            err.println("flowlab: no Jupyter found; installing Debian's jupyter-notebook with apt-get (running as root)");
+            err.println("flowlab: installing Debian's jupyter-notebook with apt-get (running as root)");
             err.flush();
             boolean ok = runShown(List.of("apt-get", "install", "-y", "--no-install-recommends", "jupyter-notebook"))
                     || (runShown(List.of("apt-get", "update")) && runShown(List.of("apt-get", "install", "-y",
                     "--no-install-recommends", "jupyter-notebook")));
             if (ok) {
-                Optional<Frontend> f = find(home);
-                if (f.isPresent()) {
-                    return f;
-                }
+                return findClassic();
             }
             err.println("flowlab: apt-get could not install jupyter-notebook");
-        }
-        Optional<Path> python = onPath("python3");
-        if (python.isPresent()) {
-            Path venv = home.resolve(".venv");
-            err.println("flowlab: no Jupyter found; creating " + venv + " with JupyterLab from pip");
-            err.flush();
-            boolean ok = (Files.isDirectory(venv) || runShown(List.of(python.get().toString(), "-m", "venv", venv.toString())))
-                    && runShown(List.of(venv.resolve("bin").resolve("pip").toString(), "install", "--quiet", "jupyterlab"));
-            if (ok) {
-                return find(home);
-            }
-            err.println("flowlab: pip could not install JupyterLab (no package index reachable?)");
         }
         return Optional.empty();
     }
@@ -184,7 +207,7 @@ final class LabCommand implements Callable<Integer> {
     static String instructions() {
         return String.join(System.lineSeparator(),
                 "flowlab: no Jupyter server found, and none could be installed here. Install one of:",
-                "  JupyterLab:          python3 -m pip install jupyterlab      (then run ./flowlab lab again)",
+                "  JupyterLab:          python3 -m pip install jupyterlab ipywidgets   (then run ./flowlab lab again)",
                 "  the classic Notebook: apt-get install jupyter-notebook       (Debian/Ubuntu, as root)",
                 "or run the lab in a container (Debian-based, as root, so the apt route works):",
                 "  docker run --rm -it -p 8888:8888 -v \"$PWD\":/flowlab -w /flowlab eclipse-temurin:17-jdk \\",

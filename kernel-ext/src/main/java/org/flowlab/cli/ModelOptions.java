@@ -49,12 +49,24 @@ final class ModelOptions {
             + " tokenizer's limit, 512 for Flux)")
     int maxSequenceLength;
 
+    @Option(names = "--cfg", description = "classifier-free guidance weight, 1 = off (default: the model's: 1 for the"
+            + " first toy world and Flux, 7 for SD3)")
+    Double cfg;
+
     DiffusionModel load() throws IOException {
         return load(size());
     }
 
-    /** The model; a pipeline folder at {@code size} (a toy model has its one size). */
+    /** The model, sampled at --cfg when given; a pipeline folder at {@code size} (a toy model has its one size). */
     DiffusionModel load(Converters.Size size) throws IOException {
+        if (cfg != null && !(cfg >= 0)) {
+            throw new IllegalArgumentException("--cfg " + cfg + " must be 0 or more (1 is off)");
+        }
+        DiffusionModel loaded = loadModel(size);
+        return cfg == null ? loaded : loaded.withDefaults(loaded.defaults().withCfg(cfg));
+    }
+
+    private DiffusionModel loadModel(Converters.Size size) throws IOException {
         Device d = Engines.device(device);
         if (model == null) {
             return ToyTeacher.load(d);

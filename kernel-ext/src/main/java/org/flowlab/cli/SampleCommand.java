@@ -58,10 +58,6 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--lora-scale", description = "LoRA scale (default: the LoRA's recommendation, else 1)")
     Double loraScale;
 
-    @Option(names = "--cfg", description = "classifier-free guidance weight; 1 = off (default: the model's: 1 for the"
-            + " toy and Flux, 7 for SD3)")
-    Double cfg;
-
     @Option(names = "--batch", description = "images per model call (default: ${DEFAULT-VALUE})")
     int batch = 16;
 
@@ -93,7 +89,7 @@ final class SampleCommand implements Callable<Integer> {
             if (n < 1) {
                 throw new IllegalArgumentException("--steps " + n + " is not allowed; use 1 or more");
             }
-            double w = cfg != null ? cfg : base.defaults().cfg();
+            double w = base.defaults().cfg(); // --cfg, else the model's
             SamplingPlan plan = SamplingPlan.of(base.schedule(n, s), lora == null ? Lora.BASE : "lora").withGuidance(w);
             String method = (lora == null ? "teacher" : lora.getFileName().toString()) + "@" + n;
             double embedded = guidance != null ? guidance : meta.containsKey(ModelOptions.RECOMMENDED_GUIDANCE)

@@ -128,9 +128,6 @@ final class ScfmCommand implements Runnable {
         @Option(names = "--shift", description = "teacher schedule shift (default: the model's)")
         Double shift;
 
-        @Option(names = "--cfg", description = "teacher CFG weight, 1 = off (default: the model's)")
-        Double cfg;
-
         @Option(names = "--seed", description = "prompt choice and noise (default: ${DEFAULT-VALUE})")
         long seed = 0;
 
@@ -151,7 +148,7 @@ final class ScfmCommand implements Runnable {
                         : ToyModel.heldInPrompts(teacher, Integer.parseInt(prompts), seed);
                 list.forEach(p -> teacher.textEncoder().notes(p).forEach(n -> err.println("warning: " + n)));
                 TeacherCache.Settings settings = new TeacherCache.Settings(steps,
-                        shift != null ? shift : teacher.defaults().shift(), cfg != null ? cfg : teacher.defaults().cfg());
+                        shift != null ? shift : teacher.defaults().shift(), teacher.defaults().cfg()); // --cfg, else the model's
                 TeacherCache c = TeacherCache.pregenerate(teacher, list, perPrompt, seed * 1_000_000, settings, out,
                         new ConsoleProgress(err, 5));
                 err.printf(Locale.ROOT, "%d teacher samples in %s (%.1f s): %d generated and %d prompt(s) encoded this"

@@ -65,6 +65,12 @@ final class TeacherCommand implements Runnable {
                 + " --codec (default: 20000); on pixels the teacher sees fresh scenes every step")
         Integer latents;
 
+        @Option(names = "--width", description = "transformer width, heads of 32 channels (default: the world's preset)")
+        Integer width;
+
+        @Option(names = "--depth", description = "transformer blocks (default: the world's preset)")
+        Integer depth;
+
         @Override
         public Integer call() throws Exception {
             if (steps < 1 || batch < 1) {
@@ -85,9 +91,19 @@ final class TeacherCommand implements Runnable {
             int encoded = codec == null ? 0 : latents != null ? latents : 20000;
             Engines.prepareThread();
             ToyTeacher.Recipe shipped = ToyTeacher.Recipe.shipped();
-            ToyTeacher.Recipe recipe = new ToyTeacher.Recipe(steps, batch, seed,
-                    !scenes ? shipped.model() : codec != null ? org.flowlab.toy.DiTConfig.scenes()
-                            : org.flowlab.toy.DiTConfig.scenePixels(), shipped.optimizer());
+            org.flowlab.toy.DiTConfig net = !scenes ? shipped.model() : codec != null
+                    ? org.flowlab.toy.DiTConfig.scenes() : org.flowlab.toy.DiTConfig.scenePixels();
+            if (width != null || depth != null) {
+                int w = width != null ? width : net.width();
+                if (w < 32 || w % 32 != 0) {
+                    throw new IllegalArgumentException("--width " + w + " must be a multiple of 32 (heads of 32 channels)");
+                }
+                if (depth != null && depth < 1) {
+                    throw new IllegalArgumentException("--depth " + depth + " must be 1 or more");
+                }
+                net = net.withSize(w, depth != null ? depth : net.depth(), w / 32);
+            }
+            ToyTeacher.Recipe recipe = new ToyTeacher.Recipe(steps, batch, seed, net, shipped.optimizer());
             Path ckpt = checkpoint != null ? checkpoint : Path.of(out + ".ckpt");
             long start = System.nanoTime();
             var err = spec.commandLine().getErr();
@@ -99,7 +115,8 @@ final class TeacherCommand implements Runnable {
                 double minutes = (System.nanoTime() - start) / 60e9;
                 Map<String, String> provenance = new LinkedHashMap<>();
                 provenance.put("flowlab.command", "./flowlab teacher train --steps " + steps + " --batch " + batch
-                        + " --seed " + seed + (scenes ? " --world scenes" + (codec != null ? " --codec " + codec + " --latents " + encoded : "") : ""));
+                        + " --seed " + seed + (width != null ? " --width " + width : "")
+                        + (depth != null ? " --depth " + depth : "") + (scenes ? " --world scenes" + (codec != null ? " --codec " + codec + " --latents " + encoded : "") : ""));
                 provenance.put("flowlab.seed", Long.toString(seed));
                 provenance.put("flowlab.steps", Long.toString(steps));
                 provenance.put("flowlab.minutes_this_session", String.format(Locale.ROOT, "%.1f", minutes));

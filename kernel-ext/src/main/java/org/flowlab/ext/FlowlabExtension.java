@@ -33,6 +33,15 @@ public final class FlowlabExtension implements Extension {
         for (Class<?> type : Viz.types()) {
             register(kernel, type);
         }
+        // a widget opens its comms when shown; without a front end that speaks them it shows as text
+        kernel.getRenderer().createRegistration(org.flowlab.widgets.Widget.class).preferring(MIMEType.ANY)
+                .supporting(MIMEType.ANY).register((w, ctx) -> {
+                    ctx.getOutputContainer().putText(w.text());
+                    if (org.flowlab.widgets.Widgets.open(w)) {
+                        ctx.getOutputContainer().putData(org.flowlab.widgets.Widgets.VIEW_MIME,
+                                org.flowlab.widgets.Widgets.view(w));
+                    }
+                });
         kernel.getMagicsRegistry().registerLineMagic("flowlab", (k, args) -> new FlowlabInfo());
         kernel.getMagicsRegistry().registerLineMagic("seed", (k, args) -> Seeds.magic(args));
     }

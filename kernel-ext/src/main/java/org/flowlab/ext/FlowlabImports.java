@@ -39,5 +39,6 @@ public final class FlowlabImports {
             "org.flowlab.progress.*",
             "org.flowlab.viz.*",
             "org.flowlab.demo.*",
-            "org.flowlab.ext.*");
+            "org.flowlab.ext.*",
+            "org.flowlab.widgets.*");
 }

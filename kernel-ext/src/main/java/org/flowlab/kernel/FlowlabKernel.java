@@ -18,7 +18,6 @@ import org.dflib.jjava.jupyter.kernel.HelpLink;
 import org.dflib.jjava.jupyter.kernel.JupyterIO;
 import org.dflib.jjava.jupyter.kernel.LanguageInfo;
 import org.dflib.jjava.jupyter.kernel.ReplacementOptions;
-import org.dflib.jjava.jupyter.kernel.comm.CommManager;
 import org.dflib.jjava.jupyter.kernel.display.DisplayData;
 import org.dflib.jjava.jupyter.kernel.display.Renderer;
 import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
@@ -71,7 +70,7 @@ public final class FlowlabKernel extends BaseKernel {
                         .build(),
                 List.of(new HelpLink("Java " + Runtime.version().feature() + " API",
                         "https://docs.oracle.com/en/java/javase/" + Runtime.version().feature() + "/docs/api/")),
-                history, new JupyterIO(StandardCharsets.UTF_8), new CommManager(), new Renderer(), null,
+                history, new JupyterIO(StandardCharsets.UTF_8), new WidgetComms(), new Renderer(), null,
                 new MagicsRegistry(), true,
                 new StringStyler.Builder().addPrimaryStyle(TextColor.BOLD_RESET_FG)
                         .addSecondaryStyle(TextColor.BOLD_RED_FG).addHighlightStyle(TextColor.BOLD_RESET_FG)
@@ -209,6 +208,7 @@ public final class FlowlabKernel extends BaseKernel {
     public void becomeHandlerForConnection(JupyterConnection conn) {
         super.becomeHandlerForConnection(conn);
         this.connection = conn;
+        org.flowlab.widgets.Widgets.useChannel((WidgetComms) commManager); // widgets need a front end
     }
 
     /** True once after a failed cell asked for the queued execute requests to be aborted (stop_on_error). */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.flowlab.diffusers.AutoencoderKL;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,12 +114,19 @@ class CodecCommandTest {
     void aPixelSpaceScenesTeacherTrainsAndSamples() throws Exception {
         Path teacher = tmp.resolve("pixels.safetensors");
         var t = PipelineSmokeTest.run("teacher", "train", "--world", "scenes", "--steps", "2", "--batch", "2",
-                "--out", teacher.toString());
+                "--width", "64", "--depth", "1", "--out", teacher.toString());
         assertEquals(0, t.exitCode(), t.err());
         var meta = org.flowlab.io.SafeTensors.read(teacher).metadata();
         assertEquals("scenes", meta.get("flowlab.world"));
         assertFalse(meta.containsKey("flowlab.codec"), "no codec: the identity on pixels");
-        assertEquals(3, org.flowlab.toy.DiTConfig.fromJson(meta.get("flowlab.config")).channels());
+        var config = org.flowlab.toy.DiTConfig.fromJson(meta.get("flowlab.config"));
+        assertEquals(3, config.channels());
+        assertEquals(List.of(64, 1, 2), List.of(config.width(), config.depth(), config.heads()), "heads of 32 channels");
+        assertTrue(meta.get("flowlab.command").contains("--width 64 --depth 1"), meta.get("flowlab.command"));
+        var badWidth = PipelineSmokeTest.run("teacher", "train", "--world", "scenes", "--width", "48", "--out",
+                tmp.resolve("w").toString());
+        assertEquals(2, badWidth.exitCode(), badWidth.err());
+        assertTrue(badWidth.err().contains("--width 48"), badWidth.err());
         Path samples = tmp.resolve("px");
         var s = PipelineSmokeTest.run("sample", "--model", teacher.toString(), "--prompt", "two shapes",
                 "--seeds", "0", "--steps", "1", "--out", samples.toString());

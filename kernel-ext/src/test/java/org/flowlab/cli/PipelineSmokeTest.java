@@ -65,7 +65,16 @@ class PipelineSmokeTest {
             assertTrue(first.has(key), key);
         }
         assertEquals(3, first.get("nfe").getAsInt());
+        assertEquals(1.0, first.get("cfg").getAsDouble(), "the toy's default: no guidance");
         assertTrue(Files.exists(out.resolve(first.get("file").getAsString())));
+        Path guided = dir.resolve("guided");
+        var g = run("sample", "--model", teacher.toString(), "--prompt", "a red circle", "--seeds", "0", "--steps", "3",
+                "--cfg", "3", "--out", guided.toString());
+        assertEquals(0, g.exitCode(), g.err());
+        var guidedEntry = JsonParser.parseString(Files.readString(guided.resolve("manifest.json"))).getAsJsonArray()
+                .get(0).getAsJsonObject();
+        assertEquals(3.0, guidedEntry.get("cfg").getAsDouble(), "--cfg reaches the plan");
+        assertEquals(6, guidedEntry.get("nfe").getAsInt(), "a guided step evaluates the model twice");
         assertTrue(Files.exists(out.resolve("grid.png")));
 
         var e = run("eval", "--model", teacher.toString(), "--samples", out.toString());
@@ -146,6 +155,10 @@ class PipelineSmokeTest {
         assertEquals(2, guidance.exitCode(), guidance.err());
         assertTrue(guidance.err().contains("no guidance input"), guidance.err());
         assertEquals(1, guidance.err().strip().lines().count(), guidance.err());
+        var cfg = run("report", "--model", teacher.toString(), "--quick", "--cfg", "-2");
+        assertEquals(2, cfg.exitCode(), cfg.err());
+        assertTrue(cfg.err().contains("--cfg -2.0"), cfg.err());
+        assertEquals(1, cfg.err().strip().lines().count(), cfg.err());
 
         Path lora = dir.resolve("foreign.safetensors");
         java.util.Map<String, org.flowlab.io.Tensor> t = new java.util.LinkedHashMap<>();

@@ -41,6 +41,16 @@ public record DiffusionModel(String name, FlowModel transformer, TextEncoder tex
      * @param guidance the guidance-embedding value for models that take one (Flux-dev: 3.5), else NaN
      */
     public record Defaults(int steps, double shift, double cfg, double guidance) {
+        public Defaults {
+            if (!(cfg >= 0) || Double.isInfinite(cfg)) {
+                throw new IllegalArgumentException("classifier-free guidance weight " + cfg + " must be 0 or more"
+                        + " (1 is off)");
+            }
+        }
+
+        public Defaults withCfg(double newCfg) {
+            return new Defaults(steps, shift, newCfg, guidance);
+        }
     }
 
     public DiffusionModel {
@@ -57,6 +67,11 @@ public record DiffusionModel(String name, FlowModel transformer, TextEncoder tex
     }
 
     /** Whether this model was loaded from a diffusers folder of this pipeline class (per-family recipes ask). */
+    /** The same components sampled with other settings; close one of the two, not both (they share the components). */
+    public DiffusionModel withDefaults(Defaults newDefaults) {
+        return new DiffusionModel(name, transformer, textEncoder, codec, schedules, newDefaults, metadata);
+    }
+
     public boolean isPipeline(String pipelineClass) {
         return pipelineClass.equals(metadata.get(PIPELINE));
     }

@@ -1,0 +1,150 @@
+"""JupyterLab (from the project's .venv, with ipywidgets) in headless Chromium runs a notebook with live widgets,
+moves a slider with the keyboard and checks that the kernel saw the change; the screenshot is kept as an artifact.
+
+usage: lab_browser_test.py JUPYTER_LAB NOTEBOOK.ipynb SCREENSHOT.png
+The notebook's cells run in order; a cell that shows Controls.of(...) of a live SCFM run gets its teacher_ratio
+slider moved while the run trains, then its stop button clicked; the last cell's output must name the change.
+"""
+import base64
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from browser_test import CHROMIUM_FLAGS, Devtools, free_port, png_pixels, wait_http
+
+APP = "window.jupyterapp"
+NOTEBOOK_PANEL = f"Array.from({APP}.shell.widgets('main')).find(w => !!w.sessionContext)"
+
+
+def until(dt, expression, what, timeout):
+    """Waits for a page expression that may throw while JupyterLab is still loading."""
+    try:
+        return dt.until(f"(() => {{ try {{ return {expression}; }} catch (e) {{ return false; }} }})()", what, timeout)
+    except AssertionError:
+        state = dt.js("(() => { try { const a = window.jupyterapp; if (!a) return 'no window.jupyterapp';"
+                      " const w = Array.from(a.shell.widgets('main')).find(w => !!w.sessionContext); const k = w && w.sessionContext && w.sessionContext.session"
+                      " && w.sessionContext.session.kernel; return 'widget ' + (w && w.constructor.name) + ', kernel '"
+                      " + (k ? k.name + ' ' + k.connectionStatus + ' ' + k.status : 'none'); }"
+                      " catch (e) { return 'page: ' + e; } })()")
+        raise AssertionError(f"timed out after {timeout} s waiting for {what} ({state})")
+
+
+def cell_outputs_js(index):
+    return f"""(() => {{ const m = {NOTEBOOK_PANEL}.content.model.cells.get({index});
+        const outs = m.sharedModel.outputs || [];
+        return JSON.stringify(outs); }})()"""
+
+
+def main(lab, notebook, screenshot):
+    work = tempfile.mkdtemp(prefix="flowlab-lab-browser-")
+    procs = []
+    try:
+        shutil.copy(notebook, work)  # JupyterLab autosaves: never touch the repository's copy
+        token, port, cdp_port = secrets.token_hex(16), free_port(), free_port()
+        cmd = [lab, "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={work}",
+               f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
+               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        if os.geteuid() == 0:
+            cmd.append("--allow-root")
+        settings = os.path.join(work, "settings", "@jupyterlab", "apputils-extension")
+        os.makedirs(settings)
+        with open(os.path.join(settings, "notification.jupyterlab-settings"), "w") as f:
+            json.dump({"fetchNews": "false", "checkForUpdates": False}, f)  # no news toast over the screenshot
+        env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=os.path.join(work, "settings"))
+        server = subprocess.Popen(cmd, stdout=open(os.path.join(work, "server.log"), "w"), stderr=subprocess.STDOUT,
+                                  start_new_session=True, env=env)
+        procs.append(server)
+        wait_http(f"http://127.0.0.1:{port}/api/status?token={token}", "JupyterLab", server)
+        chrome = subprocess.Popen(["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={work}/chrome",
+                                   f"--remote-debugging-port={cdp_port}", "about:blank"],
+                                  stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "chrome.log"), "w"),
+                                  start_new_session=True)
+        procs.append(chrome)
+        wait_http(f"http://127.0.0.1:{cdp_port}/json/version", "Chromium", chrome)
+        pages = [t for t in json.loads(wait_http(f"http://127.0.0.1:{cdp_port}/json", "Chromium", chrome))
+                 if t["type"] == "page"]
+        dt = Devtools(pages[0]["webSocketDebuggerUrl"])
+        dt.call("Page.enable")
+        dt.call("Emulation.setDeviceMetricsOverride", width=1280, height=1400, deviceScaleFactor=1, mobile=False)
+        name = os.path.basename(notebook)
+        dt.call("Page.navigate", url=f"http://127.0.0.1:{port}/lab/tree/{name}?token={token}")
+        until(dt, f"(() => {{ const p = {NOTEBOOK_PANEL}; return !!p && !!p.sessionContext && !!p.sessionContext.session"
+                 " && !!p.sessionContext.session.kernel && p.sessionContext.session.kernel.connectionStatus === 'connected'"
+                 " && p.sessionContext.session.kernel.status === 'idle'; })()", "the Flowlab kernel to connect", 90)
+        kernel = dt.js(f"{NOTEBOOK_PANEL}.sessionContext.session.kernel.name")
+        dt.js(f"(() => {{ {APP}.shell.activateById({NOTEBOOK_PANEL}.id); return true; }})()")  # commands act on it
+        assert kernel == "flowlab", f"the notebook runs kernel {kernel!r}, not flowlab"
+        cells = dt.js(f"{NOTEBOOK_PANEL}.content.model.cells.length")
+        # every cell but the last: the run starts, its controls show
+        for i in range(cells - 1):
+            dt.js(f"(() => {{ const p = {NOTEBOOK_PANEL}; p.content.activeCellIndex = {i};"
+                  f" return {APP}.commands.execute('notebook:run-cell').then(() => true); }})()")
+        until(dt, "document.querySelectorAll('.widget-slider .noUi-handle').length >= 6",
+                 "the live controls' sliders", 240)
+        errors = dt.js("Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
+                       ".filter(e => e.textContent.includes('Error displaying widget')).length")
+        assert errors == 0, "a widget failed to display"
+        before = dt.js("document.querySelector('.widget-slider .widget-readout') ? "
+                       "Array.from(document.querySelectorAll('.widget-hslider')).map(s => s.textContent).join('|') : ''")
+        # move teacher_ratio: focus its handle, press the right arrow four times (4 steps of 0.05)
+        dt.js("""(() => { const row = Array.from(document.querySelectorAll('.widget-hslider'))
+                  .find(s => s.textContent.includes('teacher_ratio'));
+                  row.scrollIntoView({block: 'center'}); row.querySelector('.noUi-handle').focus(); return true; })()""")
+        for _ in range(4):
+            for kind in ("keyDown", "keyUp"):
+                dt.call("Input.dispatchKeyEvent", type=kind, key="ArrowRight", code="ArrowRight",
+                        windowsVirtualKeyCode=39, nativeVirtualKeyCode=39)
+            time.sleep(0.2)
+        time.sleep(2)
+        after = dt.js("Array.from(document.querySelectorAll('.widget-hslider')).map(s => s.textContent).join('|')")
+        png = base64.b64decode(dt.call("Page.captureScreenshot", format="png")["data"])
+        # stop the run with its button, then run the last cell: the run's knob log
+        dt.js("""(() => { const b = Array.from(document.querySelectorAll('button.jupyter-button'))
+                  .find(b => b.textContent.trim() === 'stop'); b.click(); return true; })()""")
+        dt.js(f"(() => {{ const p = {NOTEBOOK_PANEL}; p.content.activeCellIndex = {cells - 1};"
+              f" return {APP}.commands.execute('notebook:run-cell').then(() => true); }})()")
+        log = until(dt, f"(() => {{ const o = JSON.parse({cell_outputs_js(cells - 1)});"
+                       " return o.length ? JSON.stringify(o) : ''; })()", "the knob log", 240)
+        dt.close()
+        os.makedirs(os.path.dirname(os.path.abspath(screenshot)), exist_ok=True)
+        with open(screenshot, "wb") as f:
+            f.write(png)
+        moved = [s for s in after.split("|") if s.startswith("teacher_ratio")]
+        assert moved and moved[0] != "teacher_ratio0.400", f"the slider did not move: {before} -> {after}"
+        final = moved[0][len("teacher_ratio"):].rstrip("0")
+        changes = json.loads(log)[0]["data"]["text/plain"].splitlines()[3:]
+        ratio_changes = [line.split("|") for line in changes if "teacher_ratio" in line]
+        assert ratio_changes, f"the run did not log the slider's change: {log[:2000]}"
+        assert ratio_changes[-1][3].strip() == final, f"the last logged teacher_ratio is not the slider's {final}: {changes}"
+        width, height, _ = png_pixels(png)
+        print(f"lab_browser_test: JupyterLab ran {cells} cells in Chromium; teacher_ratio moved 0.4 -> {final} by"
+              f" keyboard, {len(ratio_changes)} logged knob change(s) ending at {final}; screenshot {width}x{height}"
+              f" -> {screenshot}")
+    except Exception:
+        for log in ("server.log", "chrome.log"):
+            path = os.path.join(work, log)
+            if os.path.exists(path):
+                sys.stderr.write(f"--- {log} (last lines)\n" + "".join(open(path).readlines()[-30:]))
+        raise
+    finally:
+        for p in reversed(procs):
+            for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+                try:
+                    os.killpg(p.pid, sig)
+                    p.wait(timeout=wait)
+                    break
+                except ProcessLookupError:
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3])
