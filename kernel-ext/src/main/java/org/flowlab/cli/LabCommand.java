@@ -105,12 +105,25 @@ final class LabCommand implements Callable<Integer> {
             return Optional.of(new Frontend("JupyterLab (.venv)", List.of(venvLab.toString())));
         }
         Optional<Path> lab = onPath("jupyter-lab");
-        Optional<Path> python = lab.map(p -> p.resolveSibling("python3"));
-        if (lab.isPresent() && works(List.of(lab.get().toString(), "--version")) && python.isPresent()
-                && works(List.of(python.get().toString(), "-c", "import ipywidgets"))) {
+        if (lab.isPresent() && works(List.of(lab.get().toString(), "--version"))
+                && works(List.of(interpreter(lab.get()), "-c", "import ipywidgets"))) {
             return Optional.of(new Frontend("JupyterLab", List.of(lab.get().toString())));
         }
         return Optional.empty();
+    }
+
+    /** The Python a script runs on, from its {@code #!} line (pip writes one); python3 when it has none. */
+    static String interpreter(Path script) {
+        try (var lines = Files.lines(script)) {
+            String first = lines.findFirst().orElse("");
+            if (first.startsWith("#!")) {
+                String[] words = first.substring(2).trim().split("\\s+");
+                return words[0].endsWith("/env") && words.length > 1 ? words[1] : words[0];
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // a binary launcher: fall through
+        }
+        return "python3";
     }
 
     /** The classic Notebook on the PATH: the kernel works there, its widgets need the notebook's own extension. */
