@@ -127,6 +127,46 @@ class Devtools:
         self.conn.close()
 
 
+def start_chromium(work, procs):
+    """Headless Chromium with a 1280x1400 page, its DevTools client connected (the process joins procs)."""
+    cdp_port = free_port()
+    chrome = subprocess.Popen(["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={work}/chrome",
+                               f"--remote-debugging-port={cdp_port}", "about:blank"],
+                              stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "chrome.log"), "w"),
+                              start_new_session=True)
+    procs.append(chrome)
+    wait_http(f"http://127.0.0.1:{cdp_port}/json/version", "Chromium", chrome)
+    pages = [t for t in json.loads(wait_http(f"http://127.0.0.1:{cdp_port}/json", "Chromium", chrome))
+             if t["type"] == "page"]
+    dt = Devtools(pages[0]["webSocketDebuggerUrl"])
+    dt.call("Page.enable")
+    dt.call("Emulation.setDeviceMetricsOverride", width=1280, height=1400, deviceScaleFactor=1, mobile=False)
+    return dt
+
+
+def show_logs(work):
+    """The last lines of the server's and the browser's logs, after a failure."""
+    for log in ("server.log", "chrome.log"):
+        path = os.path.join(work, log)
+        if os.path.exists(path):
+            sys.stderr.write(f"--- {log} (last lines)\n" + "".join(open(path).readlines()[-30:]))
+
+
+def stop_all(procs, work):
+    """Stops every process group started (newest first), then removes the scratch directory."""
+    for p in reversed(procs):
+        for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+            try:
+                os.killpg(p.pid, sig)
+                p.wait(timeout=wait)
+                break
+            except ProcessLookupError:
+                break
+            except subprocess.TimeoutExpired:
+                continue
+    shutil.rmtree(work, ignore_errors=True)
+
+
 PROGRESS = """(() => {
   const cells = Jupyter.notebook.get_cells().filter(c => c.cell_type === 'code');
   const imgs = Array.from(document.querySelectorAll('.output_area img'));
@@ -146,7 +186,7 @@ def main(notebook, screenshot):
     procs = []
     try:
         shutil.copy(notebook, work)  # the Notebook autosaves: never touch the repository's copy
-        token, nb_port, cdp_port = secrets.token_hex(16), free_port(), free_port()
+        token, nb_port = secrets.token_hex(16), free_port()
         server_cmd = ["jupyter-notebook", "--no-browser", "--ip=127.0.0.1", f"--port={nb_port}",
                       f"--notebook-dir={work}", f"--NotebookApp.token={token}"]
         if os.geteuid() == 0:
@@ -156,17 +196,7 @@ def main(notebook, screenshot):
         procs.append(server)
         wait_http(f"http://127.0.0.1:{nb_port}/api/status?token={token}", "the Notebook server", server)
 
-        chrome = subprocess.Popen(["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={work}/chrome",
-                                   f"--remote-debugging-port={cdp_port}", "about:blank"],
-                                  stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "chrome.log"), "w"),
-                                  start_new_session=True)
-        procs.append(chrome)
-        wait_http(f"http://127.0.0.1:{cdp_port}/json/version", "Chromium", chrome)
-        pages = [t for t in json.loads(wait_http(f"http://127.0.0.1:{cdp_port}/json", "Chromium", chrome))
-                 if t["type"] == "page"]
-        dt = Devtools(pages[0]["webSocketDebuggerUrl"])
-        dt.call("Page.enable")
-        dt.call("Emulation.setDeviceMetricsOverride", width=1280, height=1400, deviceScaleFactor=1, mobile=False)
+        dt = start_chromium(work, procs)
         name = os.path.basename(notebook)
         dt.call("Page.navigate", url=f"http://127.0.0.1:{nb_port}/notebooks/{name}?token={token}")
         dt.until("typeof Jupyter !== 'undefined' && !!Jupyter.notebook && !!Jupyter.notebook.kernel"
@@ -198,23 +228,10 @@ def main(notebook, screenshot):
         print(f"browser_test: {progress['cells']} cells ran in Chromium, {progress['decoded']} pictures;"
               f" screenshot {width}x{height} with the plot in view -> {screenshot}")
     except Exception:
-        for log in ("server.log", "chrome.log"):
-            path = os.path.join(work, log)
-            if os.path.exists(path):
-                sys.stderr.write(f"--- {log} (last lines)\n" + "".join(open(path).readlines()[-30:]))
+        show_logs(work)
         raise
     finally:
-        for p in reversed(procs):
-            for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-                try:
-                    os.killpg(p.pid, sig)
-                    p.wait(timeout=wait)
-                    break
-                except ProcessLookupError:
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
-        shutil.rmtree(work, ignore_errors=True)
+        stop_all(procs, work)
 
 
 if __name__ == "__main__":

@@ -10,13 +10,12 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-from browser_test import CHROMIUM_FLAGS, Devtools, free_port, png_pixels, wait_http
+from browser_test import free_port, png_pixels, show_logs, start_chromium, stop_all, wait_http
 
 APP = "window.jupyterapp"
 NOTEBOOK_PANEL = f"Array.from({APP}.shell.widgets('main')).find(w => !!w.sessionContext)"
@@ -46,7 +45,7 @@ def main(lab, notebook, screenshot):
     procs = []
     try:
         shutil.copy(notebook, work)  # JupyterLab autosaves: never touch the repository's copy
-        token, port, cdp_port = secrets.token_hex(16), free_port(), free_port()
+        token, port = secrets.token_hex(16), free_port()
         cmd = [lab, "--no-browser", "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={work}",
                f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
                "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
@@ -61,17 +60,7 @@ def main(lab, notebook, screenshot):
                                   start_new_session=True, env=env)
         procs.append(server)
         wait_http(f"http://127.0.0.1:{port}/api/status?token={token}", "JupyterLab", server)
-        chrome = subprocess.Popen(["chromium", *CHROMIUM_FLAGS, f"--user-data-dir={work}/chrome",
-                                   f"--remote-debugging-port={cdp_port}", "about:blank"],
-                                  stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "chrome.log"), "w"),
-                                  start_new_session=True)
-        procs.append(chrome)
-        wait_http(f"http://127.0.0.1:{cdp_port}/json/version", "Chromium", chrome)
-        pages = [t for t in json.loads(wait_http(f"http://127.0.0.1:{cdp_port}/json", "Chromium", chrome))
-                 if t["type"] == "page"]
-        dt = Devtools(pages[0]["webSocketDebuggerUrl"])
-        dt.call("Page.enable")
-        dt.call("Emulation.setDeviceMetricsOverride", width=1280, height=1400, deviceScaleFactor=1, mobile=False)
+        dt = start_chromium(work, procs)
         name = os.path.basename(notebook)
         dt.call("Page.navigate", url=f"http://127.0.0.1:{port}/lab/tree/{name}?token={token}")
         until(dt, f"(() => {{ const p = {NOTEBOOK_PANEL}; return !!p && !!p.sessionContext && !!p.sessionContext.session"
@@ -127,23 +116,10 @@ def main(lab, notebook, screenshot):
               f" keyboard, {len(ratio_changes)} logged knob change(s) ending at {final}; screenshot {width}x{height}"
               f" -> {screenshot}")
     except Exception:
-        for log in ("server.log", "chrome.log"):
-            path = os.path.join(work, log)
-            if os.path.exists(path):
-                sys.stderr.write(f"--- {log} (last lines)\n" + "".join(open(path).readlines()[-30:]))
+        show_logs(work)
         raise
     finally:
-        for p in reversed(procs):
-            for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-                try:
-                    os.killpg(p.pid, sig)
-                    p.wait(timeout=wait)
-                    break
-                except ProcessLookupError:
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
-        shutil.rmtree(work, ignore_errors=True)
+        stop_all(procs, work)
 
 
 if __name__ == "__main__":
