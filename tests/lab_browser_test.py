@@ -34,6 +34,15 @@ def until(dt, expression, what, timeout):
         raise AssertionError(f"timed out after {timeout} s waiting for {what} ({state})")
 
 
+SLIDERS = "Array.from(document.querySelectorAll('.widget-hslider')).map(s => s.textContent).join('|')"
+
+
+def run_cell(dt, index):
+    """Runs one cell through JupyterLab's own command, as a user's Shift-Enter would."""
+    dt.js(f"(() => {{ const p = {NOTEBOOK_PANEL}; p.content.activeCellIndex = {index};"
+          f" return {APP}.commands.execute('notebook:run-cell').then(() => true); }})()")
+
+
 def cell_outputs_js(index):
     return f"""(() => {{ const m = {NOTEBOOK_PANEL}.content.model.cells.get({index});
         const outs = m.sharedModel.outputs || [];
@@ -72,15 +81,13 @@ def main(lab, notebook, screenshot):
         cells = dt.js(f"{NOTEBOOK_PANEL}.content.model.cells.length")
         # every cell but the last: the run starts, its controls show
         for i in range(cells - 1):
-            dt.js(f"(() => {{ const p = {NOTEBOOK_PANEL}; p.content.activeCellIndex = {i};"
-                  f" return {APP}.commands.execute('notebook:run-cell').then(() => true); }})()")
+            run_cell(dt, i)
         until(dt, "document.querySelectorAll('.widget-slider .noUi-handle').length >= 6",
                  "the live controls' sliders", 240)
         errors = dt.js("Array.from(document.querySelectorAll('.jp-OutputArea-output'))"
                        ".filter(e => e.textContent.includes('Error displaying widget')).length")
         assert errors == 0, "a widget failed to display"
-        before = dt.js("document.querySelector('.widget-slider .widget-readout') ? "
-                       "Array.from(document.querySelectorAll('.widget-hslider')).map(s => s.textContent).join('|') : ''")
+        before = dt.js(SLIDERS)
         # move teacher_ratio: focus its handle, press the right arrow four times (4 steps of 0.05)
         dt.js("""(() => { const row = Array.from(document.querySelectorAll('.widget-hslider'))
                   .find(s => s.textContent.includes('teacher_ratio'));
@@ -91,13 +98,12 @@ def main(lab, notebook, screenshot):
                         windowsVirtualKeyCode=39, nativeVirtualKeyCode=39)
             time.sleep(0.2)
         time.sleep(2)
-        after = dt.js("Array.from(document.querySelectorAll('.widget-hslider')).map(s => s.textContent).join('|')")
+        after = dt.js(SLIDERS)
         png = base64.b64decode(dt.call("Page.captureScreenshot", format="png")["data"])
         # stop the run with its button, then run the last cell: the run's knob log
         dt.js("""(() => { const b = Array.from(document.querySelectorAll('button.jupyter-button'))
                   .find(b => b.textContent.trim() === 'stop'); b.click(); return true; })()""")
-        dt.js(f"(() => {{ const p = {NOTEBOOK_PANEL}; p.content.activeCellIndex = {cells - 1};"
-              f" return {APP}.commands.execute('notebook:run-cell').then(() => true); }})()")
+        run_cell(dt, cells - 1)
         log = until(dt, f"(() => {{ const o = JSON.parse({cell_outputs_js(cells - 1)});"
                        " return o.length ? JSON.stringify(o) : ''; })()", "the knob log", 240)
         dt.close()

@@ -98,18 +98,16 @@ final class LabCommand implements Callable<Integer> {
 
     /** JupyterLab with ipywidgets: the project's virtualenv first, then the PATH's. */
     static Optional<Frontend> findLab(Path home) {
-        Path venvBin = home.resolve(".venv").resolve("bin");
-        Path venvLab = venvBin.resolve("jupyter-lab");
-        if (Files.isExecutable(venvLab) && works(List.of(venvLab.toString(), "--version"))
-                && works(List.of(venvBin.resolve("python").toString(), "-c", "import ipywidgets"))) {
-            return Optional.of(new Frontend("JupyterLab (.venv)", List.of(venvLab.toString())));
+        Path venvLab = home.resolve(".venv").resolve("bin").resolve("jupyter-lab");
+        List<Frontend> candidates = new ArrayList<>();
+        if (Files.isExecutable(venvLab)) {
+            candidates.add(new Frontend("JupyterLab (.venv)", List.of(venvLab.toString())));
         }
-        Optional<Path> lab = onPath("jupyter-lab");
-        if (lab.isPresent() && works(List.of(lab.get().toString(), "--version"))
-                && works(List.of(interpreter(lab.get()), "-c", "import ipywidgets"))) {
-            return Optional.of(new Frontend("JupyterLab", List.of(lab.get().toString())));
-        }
-        return Optional.empty();
+        onPath("jupyter-lab").ifPresent(p -> candidates.add(new Frontend("JupyterLab", List.of(p.toString()))));
+        return candidates.stream().filter(f -> {
+            String lab = f.command().get(0);
+            return works(List.of(lab, "--version")) && works(List.of(interpreter(Path.of(lab)), "-c", "import ipywidgets"));
+        }).findFirst();
     }
 
     /** The Python a script runs on, from its {@code #!} line (pip writes one); python3 when it has none. */

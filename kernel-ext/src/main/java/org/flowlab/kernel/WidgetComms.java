@@ -19,11 +19,6 @@ import org.flowlab.widgets.Widgets;
  */
 final class WidgetComms extends CommManager implements WidgetChannel {
 
-    /** Whether a front end is connected (headless runs have none). */
-    boolean connected() {
-        return iopub != null && context != null;
-    }
-
     @Override
     public void open(String id, Widget widget, JsonObject state) {
         JsonObject data = new JsonObject();

@@ -92,7 +92,6 @@ public final class Slider extends DomWidget {
     /** Sets the bound value from code, and the slider with it. */
     public void setValue(double v) {
         setter.accept(v);
-        refresh();
         put("value", number(v));
     }
 

@@ -66,12 +66,12 @@ public record DiffusionModel(String name, FlowModel transformer, TextEncoder tex
         }
     }
 
-    /** Whether this model was loaded from a diffusers folder of this pipeline class (per-family recipes ask). */
     /** The same components sampled with other settings; close one of the two, not both (they share the components). */
     public DiffusionModel withDefaults(Defaults newDefaults) {
         return new DiffusionModel(name, transformer, textEncoder, codec, schedules, newDefaults, metadata);
     }
 
+    /** Whether this model was loaded from a diffusers folder of this pipeline class (per-family recipes ask). */
     public boolean isPipeline(String pipelineClass) {
         return pipelineClass.equals(metadata.get(PIPELINE));
     }
