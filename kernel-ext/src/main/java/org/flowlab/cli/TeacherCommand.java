@@ -71,6 +71,10 @@ final class TeacherCommand implements Runnable {
         @Option(names = "--depth", description = "transformer blocks (default: the world's preset)")
         Integer depth;
 
+        @Option(names = "--prediction", description = "what the network outputs: velocity, or sample (the clean image,"
+                + " turned into a velocity; default: the world's preset, sample for scenes on pixels)")
+        String prediction;
+
         @Override
         public Integer call() throws Exception {
             if (steps < 1 || batch < 1) {
@@ -103,6 +107,13 @@ final class TeacherCommand implements Runnable {
                 }
                 net = net.withSize(w, depth != null ? depth : net.depth(), w / 32);
             }
+            if (prediction != null) {
+                net = net.withSamplePrediction(switch (prediction) {
+                    case "velocity" -> false;
+                    case "sample" -> true;
+                    default -> throw new IllegalArgumentException("--prediction " + prediction + " is not velocity or sample");
+                });
+            }
             ToyTeacher.Recipe recipe = new ToyTeacher.Recipe(steps, batch, seed, net, shipped.optimizer());
             Path ckpt = checkpoint != null ? checkpoint : Path.of(out + ".ckpt");
             long start = System.nanoTime();
@@ -116,7 +127,7 @@ final class TeacherCommand implements Runnable {
                 Map<String, String> provenance = new LinkedHashMap<>();
                 provenance.put("flowlab.command", "./flowlab teacher train --steps " + steps + " --batch " + batch
                         + " --seed " + seed + (width != null ? " --width " + width : "")
-                        + (depth != null ? " --depth " + depth : "") + (scenes ? " --world scenes" + (codec != null ? " --codec " + codec + " --latents " + encoded : "") : ""));
+                        + (depth != null ? " --depth " + depth : "") + (prediction != null ? " --prediction " + prediction : "") + (scenes ? " --world scenes" + (codec != null ? " --codec " + codec + " --latents " + encoded : "") : ""));
                 provenance.put("flowlab.seed", Long.toString(seed));
                 provenance.put("flowlab.steps", Long.toString(steps));
                 provenance.put("flowlab.minutes_this_session", String.format(Locale.ROOT, "%.1f", minutes));

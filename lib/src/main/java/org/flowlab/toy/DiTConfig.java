@@ -17,9 +17,14 @@ import com.google.gson.Gson;
  * @param textHeads text-encoder heads
  * @param textLength caption tokens L, {@code <bos>} and padding included
  * @param guidanceEmbed whether the model takes a Flux-style guidance value as input
+ * @param samplePrediction whether the network's output is the clean image x̂ rather than the velocity; the model still
+ *     answers velocities, v = (x_t - x̂) / max(sigma, {@link ToyDiT#SIGMA_FLOOR}), so samplers and losses are unchanged
+ *     (Li and He 2025, "Back to Basics: Let Denoising Generative Models Denoise": a narrow network over wide pixel
+ *     patches can return a clean image but not the full-dimensional noise a velocity carries)
  */
 public record DiTConfig(int channels, int imageSize, int patch, int width, int depth, int heads, int mlpRatio,
-                        int textWidth, int textDepth, int textHeads, int textLength, boolean guidanceEmbed) {
+                        int textWidth, int textDepth, int textHeads, int textLength, boolean guidanceEmbed,
+                        boolean samplePrediction) {
 
     public DiTConfig {
         require(channels > 0, "channels " + channels + " must be positive");
@@ -37,7 +42,7 @@ public record DiTConfig(int channels, int imageSize, int patch, int width, int d
 
     /** The shipped toy teacher: 32x32 RGB, patch 4 (64 tokens), width 128, 4 blocks, 4 heads. */
     public static DiTConfig toy() {
-        return new DiTConfig(3, 32, 4, 128, 4, 4, 4, 64, 2, 4, 16, false);
+        return new DiTConfig(3, 32, 4, 128, 4, 4, 4, 64, 2, 4, 16, false, false);
     }
 
     /**
@@ -46,16 +51,16 @@ public record DiTConfig(int channels, int imageSize, int patch, int width, int d
      * 40 caption tokens (three objects' words).
      */
     public static DiTConfig scenes() {
-        return new DiTConfig(4, 16, 2, 128, 6, 4, 4, 64, 2, 4, 40, false);
+        return new DiTConfig(4, 16, 2, 128, 6, 4, 4, 64, 2, 4, 40, false, false);
     }
 
     /**
-     * The second world's teacher on pixels: 3x64x64 scenes, patch 8 (64 tokens of 192 values), otherwise as
-     * {@link #scenes()}: the codecs trained so far lose too much of a scene for a latent teacher to adhere
-     * (docs/TOY-WORLD-2.md).
+     * The second world's teacher on pixels: 3x64x64 scenes, patch 8 (64 tokens of 192 values), predicting the clean
+     * image, otherwise as {@link #scenes()}: the codecs trained so far lose too much of a scene for a latent teacher
+     * to adhere, and a velocity-predicting one never removes the last of the noise (docs/TOY-WORLD-2.md).
      */
     public static DiTConfig scenePixels() {
-        return new DiTConfig(3, 64, 8, 128, 6, 4, 4, 64, 2, 4, 40, false);
+        return new DiTConfig(3, 64, 8, 128, 6, 4, 4, 64, 2, 4, 40, false, true);
     }
 
     /** The same network on another codec's (channels, size, size) latents. */
@@ -63,22 +68,27 @@ public record DiTConfig(int channels, int imageSize, int patch, int width, int d
         require(latentShape.length == 3 && latentShape[1] == latentShape[2], "latents "
                 + java.util.Arrays.toString(latentShape) + " must be (channels, size, size)");
         return new DiTConfig((int) latentShape[0], (int) latentShape[1], patch, width, depth, heads, mlpRatio, textWidth,
-                textDepth, textHeads, textLength, guidanceEmbed);
+                textDepth, textHeads, textLength, guidanceEmbed, samplePrediction);
     }
 
     /** A few thousand parameters for unit tests. */
     public static DiTConfig tiny() {
-        return new DiTConfig(3, 8, 4, 16, 1, 2, 2, 8, 1, 2, 8, false);
+        return new DiTConfig(3, 8, 4, 16, 1, 2, 2, 8, 1, 2, 8, false, false);
     }
 
     public DiTConfig withGuidanceEmbed(boolean on) {
         return new DiTConfig(channels, imageSize, patch, width, depth, heads, mlpRatio, textWidth, textDepth,
-                textHeads, textLength, on);
+                textHeads, textLength, on, samplePrediction);
+    }
+
+    public DiTConfig withSamplePrediction(boolean on) {
+        return new DiTConfig(channels, imageSize, patch, width, depth, heads, mlpRatio, textWidth, textDepth,
+                textHeads, textLength, guidanceEmbed, on);
     }
 
     public DiTConfig withSize(int newWidth, int newDepth, int newHeads) {
         return new DiTConfig(channels, imageSize, patch, newWidth, newDepth, newHeads, mlpRatio, textWidth,
-                textDepth, textHeads, textLength, guidanceEmbed);
+                textDepth, textHeads, textLength, guidanceEmbed, samplePrediction);
     }
 
     public int tokens() {

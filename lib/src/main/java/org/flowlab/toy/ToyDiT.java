@@ -33,12 +33,18 @@ import org.flowlab.model.Parameter;
  * transformer_blocks.i: adaLN-Zero from c (norm1.linear: shift/scale/gate for attention and MLP), attention over
  *   [text; image] (attn.to_q/to_k/to_v/add_k_proj/add_v_proj/to_out.0), MLP (ff.net.0.proj, GELU, ff.net.2)
  * norm_out.linear (shift/scale from c) -> proj_out -> unpatchify -> velocity (B,C,H,W)
+ *   or, with {@link DiTConfig#samplePrediction()}, the clean image x̂ and v = (x_t - x̂) / max(sigma, SIGMA_FLOOR)
  * </pre>
  * Module names follow diffusers' Flux/SD3 transformers, so LoRA targets and files use the names researchers know.
  */
 public final class ToyDiT extends BuiltComponent implements FlowModel {
     private static final float LN_EPS = 1e-6f;
     private static final int TIME_FREQUENCIES = 128; // sinusoidal embedding width 256
+    /**
+     * The smallest sigma a clean-image prediction is divided by, as Li and He clamp 1 - t at 0.05: the velocity's
+     * scale stays bounded at the data end, in training and in sampling alike.
+     */
+    public static final float SIGMA_FLOOR = 0.05f;
 
     private final DiTConfig config;
 
@@ -162,7 +168,11 @@ public final class ToyDiT extends BuiltComponent implements FlowModel {
         }
         NDList out = normOut.forward(siluC).expandDims(1).split(2, 2);              // shift, scale (B,1,D)
         NDArray patches = projOut.forward(modulate(layerNorm(h), out.get(0), out.get(1))); // (B,T,p*p*C)
-        return unpatchify(patches);
+        if (!config.samplePrediction()) {
+            return unpatchify(patches);
+        }
+        NDArray perImage = sigma.maximum(SIGMA_FLOOR).reshape(batch, 1, 1, 1);
+        return x.sub(unpatchify(patches)).div(perImage);
     }
 
     /** Multi-head attention: q (B,Tq,D), k and v (B,Tk,D) -> (B,Tq,D). */
@@ -269,8 +279,8 @@ public final class ToyDiT extends BuiltComponent implements FlowModel {
 
     @Override
     public String describe() {
-        return String.format(java.util.Locale.ROOT, "ToyDiT %dx%d patch %d, width %d, depth %d, %d heads, %,d parameters, %s",
+        return String.format(java.util.Locale.ROOT, "ToyDiT %dx%d patch %d, width %d, depth %d, %d heads, %s, %,d parameters, %s",
                 config.imageSize(), config.imageSize(), config.patch(), config.width(), config.depth(), config.heads(),
-                parameters().count(), manager().getDevice());
+                config.samplePrediction() ? "predicts x" : "predicts v", parameters().count(), manager().getDevice());
     }
 }

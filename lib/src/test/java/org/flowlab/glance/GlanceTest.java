@@ -27,7 +27,7 @@ class GlanceTest {
      * small random values, so the blocks (and their LoRA) reach the output as in a trained model.
      */
     static DiffusionModel smallModel() {
-        return org.flowlab.TestModels.awake(new DiTConfig(3, 32, 8, 32, 1, 2, 2, 16, 1, 2, 16, false), 4);
+        return org.flowlab.TestModels.awake(new DiTConfig(3, 32, 8, 32, 1, 2, 2, 16, 1, 2, 16, false, false), 4);
     }
 
     @Test

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ScfmTest {
-    static final DiTConfig TINY = new DiTConfig(3, 16, 8, 16, 1, 2, 2, 8, 1, 2, 16, false);
+    static final DiTConfig TINY = new DiTConfig(3, 16, 8, 16, 1, 2, 2, 8, 1, 2, 16, false, false);
 
     @TempDir
     static Path dir;
@@ -383,7 +383,7 @@ class ScfmTest {
 
     @Test
     void aCacheOfAnotherLatentShapeIsRefused() throws IOException {
-        DiTConfig other = new DiTConfig(3, 8, 4, 16, 1, 2, 2, 8, 1, 2, 16, false);
+        DiTConfig other = new DiTConfig(3, 8, 4, 16, 1, 2, 2, 8, 1, 2, 16, false, false);
         TeacherCache cache = TeacherCache.open(cacheDir);
         try (DiffusionModel model = TestModels.awake(other, 2)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Scfm(model, cache, config()));

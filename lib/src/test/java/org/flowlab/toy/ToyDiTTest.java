@@ -35,6 +35,24 @@ class ToyDiTTest {
     }
 
     @Test
+    void aSamplePredictingModelAnswersTheVelocityOfItsCleanImage() {
+        DiTConfig config = DiTConfig.tiny().withSamplePrediction(true);
+        try (DiffusionModel model = ToyModel.create(config, Device.cpu(), 1); NDManager m = NDManager.newBaseManager();
+             NoGrad ng = NoGrad.enter()) {
+            NDArray x = Noise.forSeeds(m, new long[] {1, 2, 3}, model.latentShape());
+            Conditioning c = model.encode(List.of("a red circle", "", "a blue square"), m);
+            float[] sigmas = {0.01f, 0.5f, 0.9f};
+            NDArray v = model.transformer().velocity(x, m.create(sigmas), c);
+            // an untrained model's clean image is 0, so v = (x_t - 0) / max(sigma, 0.05): x_t - sigma v = 0 above the floor
+            for (int i = 0; i < sigmas.length; i++) {
+                float divisor = Math.max(sigmas[i], ToyDiT.SIGMA_FLOOR);
+                assertArrayEquals(x.get(i).div(divisor).toFloatArray(), v.get(i).toFloatArray(), 1e-4f, "sigma " + sigmas[i]);
+            }
+            assertTrue(model.describe().contains("predicts x"), model.describe());
+        }
+    }
+
+    @Test
     void patchifyRoundTrip() {
         try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1); NDManager m = NDManager.newBaseManager()) {
             ToyDiT dit = ToyModel.transformer(model);
@@ -81,7 +99,7 @@ class ToyDiTTest {
     @Test
     void badInputIsNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new DiTConfig(3, 32, 3, 128, 4, 4, 4, 64, 2, 4, 16, false));
+                () -> new DiTConfig(3, 32, 3, 128, 4, 4, 4, 64, 2, 4, 16, false, false));
         assertTrue(e.getMessage().contains("patch 3 does not divide"), e.getMessage());
         try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1); NDManager m = NDManager.newBaseManager()) {
             NDArray wrong = m.zeros(new Shape(1, 3, 16, 16));
