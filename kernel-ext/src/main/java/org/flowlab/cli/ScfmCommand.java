@@ -69,6 +69,10 @@ final class ScfmCommand implements Runnable {
         @Option(names = "--seed", description = "every draw (default: 0)")
         Long seed;
 
+        @Option(names = "--phase", split = ",", paramLabel = "HIGH,LOW", description = "train only on segments with"
+                + " sigmas between HIGH and LOW, e.g. 1,0.6 for the slow phase of a phased student (default: 1,0)")
+        double[] phase;
+
         /** The knobs over the official recipe: bad values fail here, before a model loads. */
         ScfmConfig config() {
             return config(OFFICIAL);
@@ -103,6 +107,13 @@ final class ScfmCommand implements Runnable {
             }
             if (seed != null) {
                 b.seed(seed);
+            }
+            if (phase != null) {
+                if (phase.length != 2) {
+                    throw new IllegalArgumentException("--phase " + java.util.Arrays.toString(phase)
+                            + " needs two sigmas, HIGH,LOW (e.g. 1,0.6)");
+                }
+                b.phase(new ScfmConfig.Phase(phase[0], phase[1]));
             }
             return b.build();
         }

@@ -233,6 +233,16 @@ class PipelineSmokeTest {
         var ratio = run("scfm", "train", "--data", cache.toString(), "--teacher-ratio", "1.5", "--out", out.toString());
         assertEquals(2, ratio.exitCode());
         assertTrue(ratio.err().contains("teacher_ratio 1.5"), ratio.err());
+        var phase = run("scfm", "train", "--data", cache.toString(), "--phase", "0.4,0.6", "--out", out.toString());
+        assertEquals(2, phase.exitCode());
+        assertTrue(phase.err().contains("0.4 .. 0.6"), phase.err());
+        var slowPlan = run("scfm", "plan", "--model", teacher.toString(), "--samples", "64", "--phase", "1,0.6");
+        assertEquals(0, slowPlan.exitCode(), slowPlan.err());
+        for (String line : slowPlan.out().strip().split("\n")) {
+            var d = JsonParser.parseString(line).getAsJsonObject();
+            double end = d.get("sigma").getAsDouble() - d.get("d0").getAsDouble() - d.get("d1").getAsDouble();
+            assertTrue(end >= 0.6 - 1e-9, "a slow-phase segment ends at sigma " + end + ": " + line);
+        }
         // a cache whose latent shape is not the model's: one line, exit 2, nothing written
         Path other = dir.resolve("other-shape");
         Files.createDirectories(other);

@@ -34,6 +34,16 @@ public final class Methods {
                 Scfm.inferencePlan(model, steps, shift), loraScale, shift);
     }
 
+    /**
+     * The hybrid: SCFM per Glance phase, two students (adapters {@code slowAdapter} and {@code fastAdapter}), each
+     * distilled on its side of {@link Scfm#phaseSplit}, switched after {@code slowSteps} of {@code steps} steps.
+     */
+    public static Method scfmPhased(DiffusionModel model, int steps, double shift, int slowSteps, String slowAdapter,
+                                    String fastAdapter) {
+        return Method.sampler("scfm-phased@" + steps, model,
+                Scfm.phasedInferencePlan(model, steps, shift, slowSteps, slowAdapter, fastAdapter), 1.0, shift);
+    }
+
     /** Glance's two-phase sampler (adapters {@code "slow"} and {@code "fast"}). */
     public static Method glance(DiffusionModel model, GlanceLists lists) {
         return Method.sampler("glance@" + lists.inferenceSchedule().steps(), model,

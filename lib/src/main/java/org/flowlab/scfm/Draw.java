@@ -70,20 +70,44 @@ public record Draw(Kind kind, int n, int j, double sigma, double d0, double d1, 
         List<Draw> out = new ArrayList<>(batch);
         for (int i = 0; i < batch; i++) {
             boolean teacher = rng.nextDouble() < c.teacherRatio();                               // step 1
-            int n = teacher                                                                       // step 2
-                    ? c.teacherMinSteps() + c.tSkip() * rng.nextInt((c.teacherMaxSteps() - c.teacherMinSteps()) / c.tSkip() + 1)
-                    : selfSizes.get(rng.nextInt(selfSizes.size()));
-            boolean dynamic = !Double.isNaN(dynamicShift) && rng.nextDouble() < c.dynamicShiftProbability(); // step 3
-            double s = c.shiftMin() + (c.shiftMax() - c.shiftMin()) * rng.nextDouble();
-            double shift = dynamic ? dynamicShift : s;
-            double[] grid = ScfmGrid.sigmas(n, TimeShift.of(shift));
-            int j = c.tSkip() * rng.nextInt((n - c.tSkip()) / c.tSkip() + 1);                  // step 4
+            int n;
+            double shift;
+            boolean dynamic;
+            double[] grid;
+            List<Integer> starts;
+            int attempts = 0;
+            do { // a phase-restricted run redraws grids with no segment inside its phase (never when whole)
+                n = teacher                                                                       // step 2
+                        ? c.teacherMinSteps() + c.tSkip() * rng.nextInt((c.teacherMaxSteps() - c.teacherMinSteps()) / c.tSkip() + 1)
+                        : selfSizes.get(rng.nextInt(selfSizes.size()));
+                dynamic = !Double.isNaN(dynamicShift) && rng.nextDouble() < c.dynamicShiftProbability(); // step 3
+                double s = c.shiftMin() + (c.shiftMax() - c.shiftMin()) * rng.nextDouble();
+                shift = dynamic ? dynamicShift : s;
+                grid = ScfmGrid.sigmas(n, TimeShift.of(shift));
+                starts = segmentStarts(grid, n, c.tSkip(), c.phase());
+                if (starts.isEmpty() && ++attempts == 10_000) {
+                    throw new IllegalArgumentException("no grid drawn in 10000 tries has a t_skip " + c.tSkip()
+                            + " segment inside phase " + c.phase() + "; widen the phase or lower t_skip");
+                }
+            } while (starts.isEmpty());
+            int j = starts.get(rng.nextInt(starts.size()));                                       // step 4
             int half = c.tSkip() / 2;
             Kind kind = i < nonShortcut ? Kind.NON_SHORTCUT : teacher ? Kind.TEACHER : Kind.SELF;  // step 8
             out.add(new Draw(kind, n, j, grid[j], grid[j] - grid[j + half], grid[j + half] - grid[j + c.tSkip()], shift,
                     dynamic, grid));
         }
         return out;
+    }
+
+    /** The segment starts j (multiples of t_skip, {@code j + t_skip <= n}) whose segment lies inside the phase. */
+    private static List<Integer> segmentStarts(double[] grid, int n, int tSkip, ScfmConfig.Phase phase) {
+        List<Integer> starts = new ArrayList<>();
+        for (int j = 0; j + tSkip <= n; j += tSkip) {
+            if (phase.holds(grid[j], grid[j + tSkip])) {
+                starts.add(j);
+            }
+        }
+        return starts;
     }
 
     /**

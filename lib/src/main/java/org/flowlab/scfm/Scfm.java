@@ -549,6 +549,24 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
         return SamplingPlan.of(model.schedule(steps, shift), STUDENT).withLabel("SCFM@" + steps);
     }
 
+    /**
+     * SCFM per Glance phase: the first {@code slowSteps} steps with one phase's student, the rest with the other's,
+     * on one schedule. Each student should have been trained on its side of {@link #phaseSplit}.
+     */
+    public static SamplingPlan phasedInferencePlan(DiffusionModel model, int steps, double shift, int slowSteps,
+                                                   String slowAdapter, String fastAdapter) {
+        if (slowSteps < 1 || slowSteps >= steps) {
+            throw new IllegalArgumentException(slowSteps + " slow steps of " + steps + ": give 1 to " + (steps - 1));
+        }
+        return SamplingPlan.phases(model.schedule(steps, shift), List.of(new SamplingPlan.Phase(slowAdapter, slowSteps),
+                new SamplingPlan.Phase(fastAdapter, steps - slowSteps))).withLabel("SCFM-phased@" + steps);
+    }
+
+    /** The sigma where {@link #phasedInferencePlan} switches students: the two phases' common boundary. */
+    public static double phaseSplit(DiffusionModel model, int steps, double shift, int slowSteps) {
+        return model.schedule(steps, shift).sigma(slowSteps);
+    }
+
     /** The student's samples of four fixed cached prompts at {@code steps} steps (shift 3), as a captioned grid. */
     public org.flowlab.viz.ImageGrid preview(int steps) {
         List<String> prompts = new ArrayList<>();
@@ -585,6 +603,9 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
             meta.put("flowlab.recommended.guidance", Double.toString(inference.guidance()));
         }
         meta.put("flowlab.steps_trained", Long.toString(step));
+        if (!config.phase().isWhole()) {
+            meta.put("flowlab.phase", config.phase().high() + "," + config.phase().low());
+        }
         LoraFiles.export(student, file, meta);
     }
 

@@ -25,11 +25,48 @@ import org.flowlab.train.OptimizerConfig;
  * @param batchSize samples per step
  * @param teacherCfg classifier-free guidance in every teacher / EMA pass (SD3.5: 3.5; 1 = off)
  * @param seed every draw of the run
+ * @param phase the sigmas a training segment must lie within; {@link Phase#WHOLE} as released, a part of it for a
+ *     student of one Glance phase
  */
 public record ScfmConfig(double teacherRatio, int tSkip, int teacherMinSteps, int teacherMaxSteps,
                          double nonShortcutRatio, double shiftMin, double shiftMax, double dynamicShiftProbability,
                          double fastDecay, double slowDecay, int emaRestartEvery, int rank, double alpha,
-                         TargetSelector targets, OptimizerConfig optimizer, int batchSize, double teacherCfg, long seed) {
+                         TargetSelector targets, OptimizerConfig optimizer, int batchSize, double teacherCfg, long seed,
+                         Phase phase) {
+
+    /**
+     * A band of noise levels, from {@code high} down to {@code low}: segments {@code T[j] .. T[j + t_skip]} are drawn
+     * only inside it, so a student learns one phase of sampling (Glance's split, applied to SCFM).
+     */
+    public record Phase(double high, double low) {
+        /** Every segment: the released recipe. */
+        public static final Phase WHOLE = new Phase(1, 0);
+
+        public Phase {
+            if (!(high <= 1 && low >= 0 && high > low)) {
+                throw new IllegalArgumentException("phase sigmas " + high + " .. " + low + " must satisfy"
+                        + " 1 >= high > low >= 0");
+            }
+        }
+
+        /** The early, semantic steps: sigma from 1 down to {@code split}. */
+        public static Phase slow(double split) {
+            return new Phase(1, split);
+        }
+
+        /** The late, detail steps: sigma from {@code split} down to 0. */
+        public static Phase fast(double split) {
+            return new Phase(split, 0);
+        }
+
+        public boolean holds(double from, double to) {
+            return from <= high + 1e-12 && to >= low - 1e-12;
+        }
+
+        public boolean isWhole() {
+            return equals(WHOLE);
+        }
+    }
 
     public ScfmConfig {
         requireProbability("teacher_ratio", teacherRatio);
@@ -46,6 +83,9 @@ public record ScfmConfig(double teacherRatio, int tSkip, int teacherMinSteps, in
         if (!(fastDecay >= 0 && fastDecay <= 1 && slowDecay >= 0 && slowDecay <= 1)) {
             throw new IllegalArgumentException("EMA decays " + fastDecay + ", " + slowDecay + " must lie in [0, 1]");
         }
+        if (phase == null) {
+            throw new IllegalArgumentException("phase is null; use Phase.WHOLE for every segment");
+        }
         if (emaRestartEvery < 0 || rank < 1 || !(alpha > 0) || batchSize < 1 || !(teacherCfg >= 0)) {
             throw new IllegalArgumentException("restart " + emaRestartEvery + ", rank " + rank + ", alpha " + alpha
                     + ", batch " + batchSize + ", cfg " + teacherCfg + ": use restart >= 0, rank >= 1, alpha > 0,"
@@ -56,7 +96,7 @@ public record ScfmConfig(double teacherRatio, int tSkip, int teacherMinSteps, in
     /** The released Flux script's settings (SPEC-scfm.md); start a variant with {@code official().toBuilder()}. */
     public static ScfmConfig official() {
         return new ScfmConfig(0.4, 2, 32, 32, 0.0, 2.5, 4.5, 0.1, 0.99, 0.999, 0, 64, 64, TargetSelector.all(),
-                OptimizerConfig.scfm(), 8, 1.0, 0);
+                OptimizerConfig.scfm(), 8, 1.0, 0, Phase.WHOLE);
     }
 
     /**
@@ -136,6 +176,7 @@ public record ScfmConfig(double teacherRatio, int tSkip, int teacherMinSteps, in
         b.batchSize = batchSize;
         b.teacherCfg = teacherCfg;
         b.seed = seed;
+        b.phase = phase;
         return b;
     }
 
@@ -159,6 +200,7 @@ public record ScfmConfig(double teacherRatio, int tSkip, int teacherMinSteps, in
         private int batchSize;
         private double teacherCfg;
         private long seed;
+        private Phase phase;
 
         private Builder() {
         }
@@ -253,6 +295,11 @@ public record ScfmConfig(double teacherRatio, int tSkip, int teacherMinSteps, in
             return this;
         }
 
+        public Builder phase(Phase v) {
+            phase = v;
+            return this;
+        }
+
         /** Rank and alpha together (alpha / rank is the branch scale). */
         public Builder lora(int newRank, double newAlpha) {
             rank = newRank;
@@ -273,7 +320,7 @@ public record ScfmConfig(double teacherRatio, int tSkip, int teacherMinSteps, in
         }
 
         public ScfmConfig build() {
-            return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin, shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets, optimizer, batchSize, teacherCfg, seed);
+            return new ScfmConfig(teacherRatio, tSkip, teacherMinSteps, teacherMaxSteps, nonShortcutRatio, shiftMin, shiftMax, dynamicShiftProbability, fastDecay, slowDecay, emaRestartEvery, rank, alpha, targets, optimizer, batchSize, teacherCfg, seed, phase);
         }
     }
 }

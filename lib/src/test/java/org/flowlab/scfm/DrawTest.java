@@ -105,4 +105,34 @@ class DrawTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         assertTrue(e.getMessage().contains(fragment), e.getMessage() + " lacks " + fragment);
     }
+
+    @Test
+    void aPhasedRunDrawsSegmentsOnlyInsideItsPhase() {
+        double split = 0.6;
+        for (ScfmConfig.Phase phase : List.of(ScfmConfig.Phase.slow(split), ScfmConfig.Phase.fast(split))) {
+            ScfmConfig c = ScfmConfig.official().toBuilder().seed(5).phase(phase).build();
+            List<Draw> draws = Scfm.plan(c, 4000, 0, TOY);
+            java.util.Set<Integer> grids = new java.util.TreeSet<>();
+            for (Draw d : draws) {
+                double from = d.grid()[d.j()];
+                double to = d.grid()[d.j() + c.tSkip()];
+                assertTrue(from <= phase.high() && to >= phase.low(), phase + ": segment " + from + " .. " + to);
+                grids.add(d.n());
+            }
+            // a 2-point grid's one segment spans sigma 1 to 0 and fits neither phase; the finer grids stay in the draw
+            // (a 4-point one at shift >= 2.5 has no segment below 0.6: [1, 0.9, 0.75, 0.5, 0] at shift 3)
+            assertTrue(!grids.contains(2) && grids.containsAll(List.of(8, 16, 32)), phase + ": grids " + grids);
+        }
+        // the released recipe draws from the whole range: segments cross the split
+        assertTrue(Scfm.plan(ScfmConfig.official(), 4000, 0, TOY).stream()
+                .anyMatch(d -> d.grid()[d.j()] > split && d.grid()[d.j() + 2] < split));
+    }
+
+    @Test
+    void aPhaseNoGridCanServeIsRefusedNamingIt() {
+        ScfmConfig c = ScfmConfig.official().toBuilder().phase(new ScfmConfig.Phase(0.999, 0.998)).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Scfm.plan(c, 1, 0, TOY));
+        assertTrue(e.getMessage().contains("0.999"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ScfmConfig.Phase(0.5, 0.6));
+    }
 }

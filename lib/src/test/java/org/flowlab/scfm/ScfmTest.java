@@ -428,4 +428,25 @@ class ScfmTest {
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> TeacherCache.open(dir.resolve("nowhere")));
         assertTrue(none.getMessage().contains("manifest.json"), none.getMessage());
     }
+
+    @Test
+    void aPhasedStudentIsExportedWithItsPhaseAndSampledOnItsSideOfTheSplit() throws IOException {
+        try (DiffusionModel model = TestModels.awake(TINY, 2)) {
+            double split = Scfm.phaseSplit(model, 3, 3.0, 2);
+            var plan = Scfm.phasedInferencePlan(model, 3, 3.0, 2, "early", "late");
+            assertEquals(List.of("early", "early", "late"), plan.steps().stream().map(s -> s.adapter()).toList());
+            assertEquals(split, plan.steps().get(2).sigma(), 0);
+            assertEquals(split, plan.steps().get(1).sigmaNext(), 0);
+            // the toy's schedule at shift 3: sigma(t) = 3t / (1 + 2t) at t = 1/3
+            assertEquals(0.6, split, 1e-6);
+            assertThrows(IllegalArgumentException.class, () -> Scfm.phasedInferencePlan(model, 3, 3.0, 3, "a", "b"));
+            try (Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir),
+                    config().toBuilder().phase(ScfmConfig.Phase.slow(split)).build())) {
+                scfm.train(2, p -> { }, 0, TrainingLoop.Checkpoints.NONE);
+                Path file = dir.resolve("slow-student.safetensors");
+                scfm.exportStudent(file, 3, 3.0, 1.0);
+                assertEquals("1.0," + split, org.flowlab.io.LoraFiles.read(file).metadata().get("flowlab.phase"));
+            }
+        }
+    }
 }
