@@ -420,6 +420,7 @@ public final class FluxTransformer2DModel extends BuiltComponent implements Flow
             throw new IllegalArgumentException("latents have shape " + s + "; this Flux model takes (B, " + latentShape[0]
                     + ", H, W) with even H and W");
         }
+        org.flowlab.lora.PassCounter.record(this, s.get(0));
         int h = (int) s.get(2);
         int w = (int) s.get(3);
         NDArray text = c.tensor(TEXT);
@@ -443,6 +444,7 @@ public final class FluxTransformer2DModel extends BuiltComponent implements Flow
     public float lossAndGradients(NDArray latents, NDArray sigma, Conditioning c, java.util.function.UnaryOperator<NDArray> loss) {
         requireGuidanceMatches(c);
         Shape s = latents.getShape();
+        org.flowlab.lora.PassCounter.record(this, s.get(0));
         int h = (int) s.get(2);
         int w = (int) s.get(3);
         NDArray text = c.tensor(TEXT);

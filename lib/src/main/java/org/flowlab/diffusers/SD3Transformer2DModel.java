@@ -299,6 +299,7 @@ public final class SD3Transformer2DModel extends BuiltComponent implements FlowM
             throw new IllegalArgumentException("latents have shape " + s + "; this SD3 model takes (B, " + config.inChannels()
                     + ", H, W)");
         }
+        org.flowlab.lora.PassCounter.record(this, s.get(0));
         return forward(latents, c.tensor(TEXT), c.tensor(POOLED), org.flowlab.model.Ops.scale(sigma, 1000));
     }
 

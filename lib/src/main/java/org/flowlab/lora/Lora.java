@@ -161,6 +161,22 @@ public final class Lora {
         return a == null ? BASE : a;
     }
 
+    /**
+     * What this thread's forward passes run with now: {@code "base"} (LoRA off), the adapter's name, or the name
+     * followed by {@code " (other weights)"} when a scope lends it other A/B arrays (an EMA of the student).
+     */
+    public String using() {
+        Choice o = override.get();
+        if (o != null && o.base()) {
+            return BASE;
+        }
+        String a = o != null && o.adapter() != null ? o.adapter() : active;
+        if (a == null) {
+            return BASE;
+        }
+        return o != null && o.weights() != null ? a + " (other weights)" : a;
+    }
+
     /** The inference {@code lora_scale}: multiplies every branch (0 = base, 1 = as trained). */
     public void setScale(double newScale) {
         if (!Double.isFinite(newScale)) {

@@ -143,6 +143,7 @@ public final class ToyDiT extends BuiltComponent implements FlowModel {
                     + sigma.getShape() + ", conditioning " + cond.batchSize() + " prompts");
         }
         requireGuidanceMatches(cond);
+        org.flowlab.lora.PassCounter.record(this, batch);
         NDArray ctx = cond.tensor(ToyTextEncoder.CONTEXT);                          // (B,L,E)
         NDArray c = mlp(time1, time2, timestepEmbedding(sigma.mul(1000f)))           // (B,D)
                 .add(mlp(pooled1, pooled2, ctx.mean(new int[] {1})));

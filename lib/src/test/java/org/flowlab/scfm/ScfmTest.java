@@ -449,4 +449,26 @@ class ScfmTest {
             }
         }
     }
+
+    @Test
+    void passesPerStepAreCountedByWhoRuns() throws IOException {
+        try (DiffusionModel model = TestModels.awake(TINY, 2)) {
+            int b = 4;
+            // all teacher-guided, t_skip 2: per sample one teacher sub-step, one slow-EMA sub-step, one student pass
+            try (Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config().toBuilder().batchSize(b).teacherRatio(1).build())) {
+                var before = org.flowlab.lora.PassCounter.snapshot();
+                scfm.step();
+                assertEquals(java.util.Map.of("base", (long) b, "student", (long) b, "student (other weights)", (long) b),
+                        org.flowlab.lora.PassCounter.since(before));
+            }
+            // all self-guided with t_skip 4: two fast-EMA and two slow-EMA sub-steps per sample, no teacher
+            try (Scfm scfm = new Scfm(model, TeacherCache.open(cacheDir), config().toBuilder().batchSize(b).teacherRatio(0)
+                    .tSkip(4).build())) {
+                var before = org.flowlab.lora.PassCounter.snapshot();
+                scfm.step();
+                assertEquals(java.util.Map.of("student", (long) b, "student (other weights)", 4L * b),
+                        org.flowlab.lora.PassCounter.since(before));
+            }
+        }
+    }
 }
