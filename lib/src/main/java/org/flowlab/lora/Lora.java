@@ -190,14 +190,27 @@ public final class Lora {
         return scale;
     }
 
-    /** A scope in which this thread's forward passes use {@code weights} in place of the active adapter's own. */
+    /**
+     * A scope in which this thread's forward passes use {@code weights} in place of an adapter's own: the adapter an
+     * enclosing scope picked, else the model-wide active one. Prefer {@link #use(String, WeightSet)}, which names it.
+     */
     public Scope use(WeightSet weights) {
-        requireNotMerged("override weights");
-        String a = active;
+        Choice o = override.get();
+        String a = o != null && !o.base() && o.adapter() != null ? o.adapter() : active;
         if (a == null) {
             throw new IllegalStateException("no adapter is active, so there is nothing to override");
         }
-        return push(new Choice(a, weights, false, Double.NaN));
+        return use(a, weights);
+    }
+
+    /**
+     * A scope in which this thread's forward passes run adapter {@code name} with {@code weights} (an EMA of it) in
+     * place of its own arrays: its rank and alpha, whatever else is active.
+     */
+    public Scope use(String name, WeightSet weights) {
+        requireNotMerged("override weights");
+        adapter(name);
+        return push(new Choice(name, weights, false, Double.NaN));
     }
 
     /** A scope in which this thread's forward passes skip LoRA entirely: the base model, exactly. */

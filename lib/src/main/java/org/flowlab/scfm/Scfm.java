@@ -265,10 +265,10 @@ public final class Scfm implements TrainingLoop.Trainer, AutoCloseable {
             try (NoGrad ng = NoGrad.enter()) {
                 xMid = assemble(xT, m,
                         new Group(d.rows(Draw.Kind.TEACHER), lora::useBase),
-                        new Group(d.rows(Draw.Kind.SELF), () -> lora.use(fast.weights())),
+                        new Group(d.rows(Draw.Kind.SELF), () -> lora.use(STUDENT, fast.weights())),
                         0, half, cond, uncond, d, c.teacherCfg());
                 xEnd = assemble(xMid, m,
-                        new Group(d.shortcutRows(), () -> lora.use(slow.weights())), null,
+                        new Group(d.shortcutRows(), () -> lora.use(STUDENT, slow.weights())), null,
                         half, c.tSkip(), cond, uncond, d, c.teacherCfg());
                 NDArray shortcut = xT.sub(xEnd).div(Flow.perSample(d.segment(), xT));       // (x_t - x'') / D
                 target = Flow.where(d.isShortcut(), shortcut, Flow.velocityTarget(x0, noise));

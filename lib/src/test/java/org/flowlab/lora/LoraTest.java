@@ -157,6 +157,29 @@ class LoraTest {
     }
 
     @Test
+    void anEmaOfOneAdapterRunsAsThatAdapterWhicheverElseIsActive() {
+        LoraAdapter student = addStudent("student");
+        student.parameters().all().forEach(p -> randomize(p, p.name().hashCode() + 5));
+        Lora lora = Lora.of(model);
+        lora.activate("student");
+        float[] own = forward();
+        // another adapter of another rank and alpha becomes the model-wide active one (Glance's, in a notebook)
+        lora.add(new LoraConfig("other", 2, 8, TargetSelector.all()), 9).parameters().all()
+                .forEach(p -> randomize(p, p.name().hashCode() + 6));
+        lora.activate("other");
+        try (WeightSet copy = WeightSet.copyOf(student, "ema");
+             Lora.Scope named = lora.use("student", copy)) {
+            assertArrayEquals(own, forward(), 1e-6f, "the copy runs with the student's rank and alpha");
+            assertEquals("student (other weights)", lora.using());
+        }
+        try (WeightSet copy = WeightSet.copyOf(student, "ema"); Lora.Scope pick = lora.useAdapter("student");
+             Lora.Scope inner = lora.use(copy)) {
+            assertArrayEquals(own, forward(), 1e-6f, "an unnamed override takes the enclosing scope's adapter");
+        }
+        assertEquals("other", lora.using());
+    }
+
+    @Test
     void twoAdaptersOneActive() {
         Lora lora = Lora.of(model);
         LoraAdapter slow = lora.add(new LoraConfig("slow", 2, 8, TargetSelector.suffix("to_q", "to_v")), 1);
