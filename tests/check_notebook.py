@@ -31,6 +31,11 @@ def check(path):
         # the re-shift pitfall: the slow list as Flux's dynamic-shift scheduler turns it at 1024^2
         for value in ("0.99331623", "0.98614567", "0.97843315", "0.97011479"):
             assert value in text, f"{path}: re-shifted sigma {value} missing"
+    if "04-glance-vs-scfm" in path:
+        # the comparison's two tables: the procedure (passes counted) and the quality rows of every method
+        for value in ("Glance vs SCFM: what each needs", "teacher passes per training step", "scfm-phased@3",
+                      "glance@10", "scfm@3", "held-out"):
+            assert value in text, f"{path}: '{value}' missing from the comparison"
     print(f"check_notebook: {path}: {len(code)} code cells ran, {pngs} pictures")
 
 
