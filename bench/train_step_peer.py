@@ -1,23 +1,22 @@
 #!/usr/bin/env python3
-"""The toy teacher's train step in Python PyTorch, beside `./flowlab bench`, run alternately (A B A B).
+"""The toy teacher's train step in Python PyTorch: the peer `./flowlab bench train` runs beside its own step.
 
-The peer builds the same network as org.flowlab.toy.ToyDiT (DiTConfig.toy(): 32x32x3, patch 4, width 128, depth 4,
-4 heads, MLP ratio 4, a 2-layer text encoder of width 64 over 16 tokens of a 36-word vocabulary, QK RMS-norm,
-adaLN-Zero, added text keys/values) and prints its parameter count, which must equal Flowlab's. One step is the
-same work: forward at logit-normal sigmas, MSE to noise - x0, backward, gradient clipping at 1.0, AdamW. Both sides
-draw from a fixed pool of images, so data rendering is not timed. Usage:
+The network is org.flowlab.toy.ToyDiT at DiTConfig.toy()'s shape (32x32x3, patch 4, depth 4, MLP ratio 4, a 2-layer
+text encoder of width 64 over 16 tokens of a 36-word vocabulary, QK RMS-norm, adaLN-Zero, added text keys/values) at
+any width (heads of 32 channels); its parameter count, which Flowlab checks against its own, comes back with the
+timing. One step is the same work: forward at logit-normal sigmas, MSE to noise - x0, backward, gradient clipping
+at 1.0, AdamW, on batches drawn from a fixed pool so data rendering is not timed. One run prints one JSON line:
 
-    /usr/bin/python3 bench/train_step_peer.py [--batch 32,64] [--steps 30] [--warmup 10] [--rounds 2] [--threads 1,2]
+    bench/.venv/bin/python bench/train_step_peer.py --width 128 --batch 64 --threads 2 [--steps 20] [--warmup 5]
 
 The peer runs under the libtorch tuning the launcher gives Flowlab (ATEN_CPU_CAPABILITY, GLIBC_TUNABLES): the script
-re-starts itself with them when they are missing.
+re-starts itself with them when they are missing. bench/make_peer_env.sh makes the venv (torch 2.7.1, DJL's libtorch).
 """
 import argparse
 import math
 import os
-import platform
+import json
 import statistics
-import subprocess
 import sys
 import time
 
@@ -34,7 +33,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 VOCAB, TEXT_LEN = 36, 16
-C, SIZE, PATCH, D, DEPTH, HEADS, MLP, E, TEXT_DEPTH, TEXT_HEADS = 3, 32, 4, 128, 4, 4, 4, 64, 2, 4
+C, SIZE, PATCH, D, DEPTH, HEADS, MLP, E, TEXT_DEPTH, TEXT_HEADS = 3, 32, 4, 128, 4, 4, 4, 64, 2, 4  # D, HEADS: --width
 FREQ = 128
 
 
@@ -82,14 +81,15 @@ class Block(nn.Module):
         super().__init__()
         self.modulation = nn.Linear(D, 6 * D)
         self.q, self.k, self.v, self.add_k, self.add_v, self.out = (nn.Linear(D, D) for _ in range(6))
-        self.qk, self.added = QkNorm(D // HEADS), QkNorm(D // HEADS)
+        self.qk = QkNorm(D // HEADS)
+        self.norm_added_k = nn.Parameter(torch.ones(D // HEADS))  # the text keys' RMS gain (attn.norm_added_k)
         self.fc1, self.fc2 = nn.Linear(D, D * MLP), nn.Linear(D * MLP, D)
 
     def forward(self, h, silu_c, text):
         s1, g1, a1, s2, g2, a2 = self.modulation(silu_c).unsqueeze(1).chunk(6, 2)
         x = F.layer_norm(h, (D,), eps=1e-6) * (1 + g1) + s1
         q = rms_per_head(self.q(x), self.qk.norm_q, HEADS)
-        k = torch.cat([rms_per_head(self.add_k(text), self.added.norm_k, HEADS),
+        k = torch.cat([rms_per_head(self.add_k(text), self.norm_added_k, HEADS),
                        rms_per_head(self.k(x), self.qk.norm_k, HEADS)], 1)
         v = torch.cat([self.add_v(text), self.v(x)], 1)
         h = h + a1 * self.out(attention(q, k, v, HEADS))
@@ -158,45 +158,22 @@ def peer_step_ms(batch, steps, warmup):
     return sum(p.numel() for p in model.parameters()), times
 
 
-def flowlab_step_ms(root, batch, steps, warmup, threads):
-    env = dict(os.environ, FLOWLAB_JAVA_OPTS=f"-Dai.djl.pytorch.num_threads={threads}")
-    out = subprocess.run([os.path.join(root, "flowlab"), "bench", "--pool", "--batch", str(batch), "--steps", str(steps),
-                          "--warmup", str(warmup)], env=env, capture_output=True, text=True, check=True).stdout
-    row = next(l for l in out.splitlines() if l.startswith("| toy DiT"))
-    cells = [c.strip() for c in row.strip("|").split("|")]
-    return int(cells[1].replace(",", "")), float(cells[3])
-
-
 def main():
+    global D, HEADS
     ap = argparse.ArgumentParser()
-    ap.add_argument("--batch", default="32,64")
-    ap.add_argument("--steps", type=int, default=30)
-    ap.add_argument("--warmup", type=int, default=10)
-    ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--width", type=int, default=128)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=5)
     a = ap.parse_args()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    rows = []
-    for threads in (int(t) for t in a.threads.split(",")):
-        torch.set_num_threads(threads)
-        for batch in (int(b) for b in a.batch.split(",")):
-            ours, theirs = [], []
-            for _ in range(a.rounds):  # A B A B
-                n_ours, ms = flowlab_step_ms(root, batch, a.steps, a.warmup, threads)
-                ours.append(ms)
-                n_peer, times = peer_step_ms(batch, a.steps, a.warmup)
-                theirs.append(statistics.median(times))
-            if n_ours != n_peer:
-                sys.exit(f"parameter counts differ: Flowlab {n_ours:,} vs PyTorch {n_peer:,}")
-            rows.append((threads, batch, n_ours, statistics.median(ours), statistics.median(theirs)))
-    print(f"Machine: {os.cpu_count()} cores, {platform.platform()}; Flowlab on DJL's libtorch, peer Python PyTorch "
-          f"{torch.__version__}; ATEN_CPU_CAPABILITY={os.environ.get('ATEN_CPU_CAPABILITY')} for both; median of "
-          f"{a.steps} steps after {a.warmup}, median over {a.rounds} alternating rounds")
-    print()
-    print("| threads | batch | params (both) | Flowlab ms/step | PyTorch ms/step | Flowlab / PyTorch |")
-    print("|---|---|---|---|---|---|")
-    for threads, batch, n, ours, theirs in rows:
-        print(f"| {threads} | {batch} | {n:,} | {ours:.1f} | {theirs:.1f} | {ours / theirs:.2f}x |")
+    if a.width < 32 or a.width % 32:
+        sys.exit(f"--width {a.width} must be a multiple of 32 (heads of 32 channels)")
+    D, HEADS = a.width, a.width // 32
+    torch.set_num_threads(a.threads)
+    params, times = peer_step_ms(a.batch, a.steps, a.warmup)
+    print(json.dumps({"params": params, "median_ms": statistics.median(times), "torch": torch.__version__,
+                      "threads": torch.get_num_threads()}))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code flowlab bench}: train-step time of the toy DiT, as a Markdown table with the machine. */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, subcommands = BenchFluxCommand.class,
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, subcommands = {BenchTrainCommand.class, BenchFluxCommand.class},
         description = "Median train-step time of the default toy DiT (flow-matching loss, AdamW) at the given batch"
                 + " sizes, after a warm-up. Timings belong in benchmarks, never in tests.")
 final class BenchCommand implements Callable<Integer> {
@@ -81,14 +81,14 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Every parameter of both components (teacher pre-training trains them all). */
-    private static List<Parameter> allParameters(DiffusionModel model) {
+    static List<Parameter> allParameters(DiffusionModel model) {
         List<Parameter> all = new ArrayList<>(model.textEncoder().parameters().all());
         all.addAll(model.transformer().parameters().all());
         return all;
     }
 
     /** Batches drawn from {@code size} training images rendered once. */
-    private static TrainingBatch.Source pooledSource(int size) {
+    static TrainingBatch.Source pooledSource(int size) {
         List<ToyShapes.Sample> images = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             images.add(ToyShapes.sample(i, 1));

@@ -1,0 +1,38 @@
+package org.flowlab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import org.flowlab.model.DiffusionModel;
+import org.flowlab.toy.DiTConfig;
+import org.flowlab.toy.ToyModel;
+import org.junit.jupiter.api.Test;
+
+/** The bench commands in smoke mode (one step, no peer): they run and print their table; no timing is asserted. */
+class BenchCommandTest {
+
+    @Test
+    void benchTrainPrintsARowPerSettingWithTheModelsParameterCount() {
+        var r = ScheduleCommandTest.run("bench", "train", "--width", "32", "--batch", "2", "--threads", "1", "--steps", "1",
+                "--warmup", "0", "--rounds", "1", "--peer", "none");
+        assertEquals(0, r.exitCode(), r.err());
+        long params;
+        try (DiffusionModel m = ToyModel.create(DiTConfig.toy().withSize(32, DiTConfig.toy().depth(), 1), Device.cpu(), 1)) {
+            params = m.transformer().parameters().count() + m.textEncoder().parameters().count();
+        }
+        String row = r.out().lines().filter(l -> l.startsWith("| 1 | 32 | 2 |")).findFirst().orElseThrow(
+                () -> new AssertionError("no row for 1 thread, width 32, batch 2:\n" + r.out()));
+        assertTrue(row.contains(String.format(java.util.Locale.ROOT, "| %,d |", params)), row);
+    }
+
+    @Test
+    void benchTrainRefusesABadWidthAndAMissingPeerNamingThem() {
+        var width = ScheduleCommandTest.run("bench", "train", "--width", "48", "--peer", "none");
+        assertEquals(2, width.exitCode());
+        assertTrue(width.err().contains("--width 48"), width.err());
+        var peer = ScheduleCommandTest.run("bench", "train", "--peer", "/no/such/python");
+        assertEquals(2, peer.exitCode());
+        assertTrue(peer.err().contains("/no/such/python") && peer.err().contains("make_peer_env.sh"), peer.err());
+    }
+}
