@@ -58,13 +58,7 @@ final class BenchCommand implements Callable<Integer> {
             try (DiffusionModel model = ToyModel.create(config, Device.cpu(), 1);
                  FlowMatchingTrainer t = new FlowMatchingTrainer(model, allParameters(model),
                          pool ? pooledSource(256) : ToyShapes.trainingSource(1), recipe.trainerConfig())) {
-                for (int i = 0; i < warmup; i++) {
-                    t.trainStep();
-                }
-                List<Double> ms = new ArrayList<>();
-                for (int i = 0; i < steps; i++) {
-                    ms.add(t.trainStep().seconds() * 1000);
-                }
+                List<Double> ms = stepMillis(t, warmup, steps);
                 Collections.sort(ms);
                 double median = ms.get(ms.size() / 2);
                 out.printf(Locale.ROOT, "| toy DiT w%d d%d p%d | %,d | %d | %.1f | %.1f | %.1f | %.0f |%n", config.width(),
@@ -78,6 +72,18 @@ final class BenchCommand implements Callable<Integer> {
                 pool ? "; batches from a pool of 256 pre-rendered images" : "; every batch rendered in the step");
         out.flush();
         return 0;
+    }
+
+    /** Milliseconds of each of {@code steps} train steps after {@code warmup} untimed ones. */
+    static List<Double> stepMillis(FlowMatchingTrainer trainer, int warmup, int steps) {
+        for (int i = 0; i < warmup; i++) {
+            trainer.trainStep();
+        }
+        List<Double> ms = new ArrayList<>();
+        for (int i = 0; i < steps; i++) {
+            ms.add(trainer.trainStep().seconds() * 1000);
+        }
+        return ms;
     }
 
     /** Every parameter of both components (teacher pre-training trains them all). */

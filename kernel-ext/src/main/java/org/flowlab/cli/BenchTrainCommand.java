@@ -146,13 +146,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         try (DiffusionModel model = ToyModel.create(config, Device.cpu(), 1);
              FlowMatchingTrainer t = new FlowMatchingTrainer(model, BenchCommand.allParameters(model),
                      BenchCommand.pooledSource(256), recipe.trainerConfig())) {
-            for (int i = 0; i < warmup; i++) {
-                t.trainStep();
-            }
-            List<Double> ms = new ArrayList<>();
-            for (int i = 0; i < steps; i++) {
-                ms.add(t.trainStep().seconds() * 1000);
-            }
+            List<Double> ms = BenchCommand.stepMillis(t, warmup, steps);
             return new Measured(model.transformer().parameters().count() + model.textEncoder().parameters().count(),
                     median(ms));
         }
