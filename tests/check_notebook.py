@@ -1,6 +1,7 @@
 """Checks executed notebooks: every code cell ran, none failed, and the pictures are there.
 
 usage: check_notebook.py EXECUTED.ipynb...
+       check_notebook.py --committed NOTEBOOK.ipynb...   (as committed: outputs cleared, no execution counts)
 """
 import json
 import sys
@@ -39,6 +40,18 @@ def check(path):
     print(f"check_notebook: {path}: {len(code)} code cells ran, {pngs} pictures")
 
 
+def check_committed(path):
+    nb = json.load(open(path, encoding="utf-8"))
+    for i, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
+        assert not cell.get("outputs") and cell.get("execution_count") is None, \
+            f"{path}: code cell {i + 1} is committed with outputs or an execution count; clear them (the notebooks ship clean)"
+    print(f"check_notebook: {path}: committed clean")
+
+
 if __name__ == "__main__":
-    for p in sys.argv[1:]:
-        check(p)
+    if sys.argv[1:2] == ["--committed"]:
+        for p in sys.argv[2:]:
+            check_committed(p)
+    else:
+        for p in sys.argv[1:]:
+            check(p)
