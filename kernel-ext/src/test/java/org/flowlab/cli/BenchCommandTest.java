@@ -35,4 +35,16 @@ class BenchCommandTest {
         assertEquals(2, peer.exitCode());
         assertTrue(peer.err().contains("/no/such/python") && peer.err().contains("make_peer_env.sh"), peer.err());
     }
+
+    @Test
+    void benchScfmCountsThePassesOfBothSteps() {
+        var r = ScheduleCommandTest.run("bench", "scfm", "--batch", "2", "--t-skip", "2", "--steps", "1", "--warmup", "0",
+                "--rank", "2");
+        assertEquals(0, r.exitCode(), r.err());
+        String row = r.out().lines().filter(l -> l.startsWith("| 2 | 2 |")).findFirst().orElseThrow(
+                () -> new AssertionError("no row for batch 2, t_skip 2:\n" + r.out()));
+        // flow matching: one pass per sample; SCFM: two jump passes per sample (teacher or fast EMA, then slow EMA),
+        // then the student's own
+        assertTrue(row.contains("| 1.67 |") && row.contains("| bench-fm 2.0 |") && row.contains("student 2.0"), row);
+    }
 }
