@@ -47,4 +47,14 @@ class BenchCommandTest {
         // then the student's own
         assertTrue(row.contains("| 1.67 |") && row.contains("| bench-fm 2.0 |") && row.contains("student 2.0"), row);
     }
+
+    @Test
+    void benchSampleTimesEveryMethodUnmergedAndMerged() {
+        var r = ScheduleCommandTest.run("bench", "sample", "--repeats", "1", "--batch", "1", "--scfm-steps", "3");
+        assertEquals(0, r.exitCode(), r.err());
+        for (String start : new String[] {"| teacher@32 | - | 32 | 1 |", "| scfm@3 | unmerged | 3 | 1 |",
+                "| scfm@3 | merged | 3 | 1 |", "| glance@10 | unmerged (two) | 10 | 1 |"}) {
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(start)), start + " missing:\n" + r.out());
+        }
+    }
 }

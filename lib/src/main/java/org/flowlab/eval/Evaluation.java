@@ -248,7 +248,8 @@ public final class Evaluation {
     }
 
     /** Median wall time per image of one call at this batch size, after a warm-up call. */
-    static double latencyMs(Method method, String prompt, int batch, int repeats, NDManager m) {
+    /** Median milliseconds per image of {@code method} at this batch size, after one untimed run. */
+    public static double latencyMs(Method method, String prompt, int batch, int repeats, NDManager m) {
         List<String> prompts = Collections.nCopies(batch, prompt);
         long[] seeds = new long[batch];
         double[] times = new double[repeats];
