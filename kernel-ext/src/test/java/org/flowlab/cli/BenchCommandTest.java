@@ -57,4 +57,18 @@ class BenchCommandTest {
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith(start)), start + " missing:\n" + r.out());
         }
     }
+
+    @Test
+    void benchPeakPutsTheStepsConfigFlopsBesideTheMatmulPeak() {
+        var r = ScheduleCommandTest.run("bench", "peak", "--width", "32", "--batch", "2", "--steps", "1", "--warmup", "0",
+                "--size", "128", "--threads", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        long flops;
+        try (DiffusionModel m = ToyModel.create(DiTConfig.toy().withSize(32, DiTConfig.toy().depth(), 1), Device.cpu(), 1)) {
+            flops = 3 * (ToyModel.transformer(m).forwardFlops(2) + ToyModel.textEncoder(m).forwardFlops(2));
+        }
+        String row = r.out().lines().filter(l -> l.startsWith("| 1 |")).findFirst().orElseThrow(
+                () -> new AssertionError("no row:\n" + r.out()));
+        assertTrue(row.contains(String.format(java.util.Locale.ROOT, "| %.2f |", flops / 1e9)), flops + ": " + row);
+    }
 }

@@ -176,6 +176,30 @@ public final class ToyDiT extends BuiltComponent implements FlowModel {
         return x.sub(unpatchify(patches)).div(perImage);
     }
 
+    /**
+     * Matmul FLOPs (two per multiply-add) of one forward over {@code batch} samples, from the config: every Linear at
+     * the rows it runs on (image tokens, text tokens, or one row per sample) and the two attention products.
+     * Elementwise work (norms, activations, softmax) is not counted; a training step is about three forwards.
+     */
+    public long forwardFlops(long batch) {
+        long t = config.tokens();
+        long l = config.textLength();
+        long d = config.width();
+        long e = config.textWidth();
+        long patch = (long) config.patch() * config.patch() * config.channels();
+        long f = 2L * TIME_FREQUENCIES;
+        long perSample = t * patch * d                                  // x_embedder
+                + f * d + d * d + e * d + d * d                          // timestep and pooled-text embedders
+                + (config.guidanceEmbed() ? f * d + d * d : 0)           // guidance embedder
+                + l * e * d                                              // context_embedder
+                + d * 2 * d + t * d * patch;                             // norm_out, proj_out
+        long perBlock = d * 6 * d                                        // adaLN modulation
+                + 4 * t * d * d + 2 * l * d * d                          // q, k, v, out; added k, v
+                + 2 * t * (l + t) * d                                    // q k^T and weights v
+                + 2 * t * d * d * config.mlpRatio();                     // MLP
+        return 2 * batch * (perSample + config.depth() * perBlock);
+    }
+
     /** Multi-head attention: q (B,Tq,D), k and v (B,Tk,D) -> (B,Tq,D). */
     static NDArray attention(NDArray q, NDArray k, NDArray v, int heads) {
         long b = q.getShape().get(0);

@@ -74,6 +74,17 @@ public final class ToyTextEncoder extends BuiltComponent implements TextEncoder 
         finalNormBias = mb.constant("text_model.final_layer_norm.bias", new Shape(e), 0f);
     }
 
+    /**
+     * Matmul FLOPs (two per multiply-add) of one forward over {@code batch} captions, from the config: the one-hot
+     * embedding product, then per layer q, k, v, out, the two attention products and the MLP.
+     */
+    public long forwardFlops(long batch) {
+        long l = config.textLength();
+        long e = config.textWidth();
+        long perLayer = 4 * l * e * e + 2 * l * l * e + 2 * l * e * e * config.mlpRatio();
+        return 2 * batch * (l * tokenizer.vocabularySize() * e + config.textDepth() * perLayer);
+    }
+
     public Tokenizer tokenizer() {
         return tokenizer;
     }

@@ -53,6 +53,29 @@ class ToyDiTTest {
     }
 
     @Test
+    void forwardFlopsCountEachLinearAtItsRowsPlusAttention() {
+        DiTConfig c = DiTConfig.toy();
+        try (DiffusionModel one = ToyModel.create(c, Device.cpu(), 1);
+             DiffusionModel two = ToyModel.create(c.withSize(c.width(), c.depth() + 1, c.heads()), Device.cpu(), 1)) {
+            ToyDiT a = ToyModel.transformer(one);
+            assertEquals(3 * a.forwardFlops(1), a.forwardFlops(3), "linear in the batch");
+            // one more block costs its Linears' weights at their rows (image tokens, text tokens for the added
+            // keys/values, one row for the modulation) and the two attention products, x2 per multiply-add
+            long t = c.tokens();
+            long l = c.textLength();
+            long block = 0;
+            for (var e : a.linears().entrySet()) {
+                if (e.getKey().startsWith("transformer_blocks.0.")) {
+                    long rows = e.getKey().endsWith("norm1.linear") ? 1 : e.getKey().contains("add_") ? l : t;
+                    block += rows * e.getValue().weight().array().getShape().size();
+                }
+            }
+            block += 2 * t * (l + t) * c.width();
+            assertEquals(2 * block, ToyModel.transformer(two).forwardFlops(1) - a.forwardFlops(1));
+        }
+    }
+
+    @Test
     void patchifyRoundTrip() {
         try (DiffusionModel model = ToyModel.create(DiTConfig.tiny(), Device.cpu(), 1); NDManager m = NDManager.newBaseManager()) {
             ToyDiT dit = ToyModel.transformer(model);
