@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code flowlab bench}: train-step time of the toy DiT, as a Markdown table with the machine. */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, subcommands = {BenchTrainCommand.class, BenchScfmCommand.class, BenchSampleCommand.class, BenchPeakCommand.class, BenchFluxCommand.class},
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, subcommands = {BenchTrainCommand.class, BenchScfmCommand.class, BenchSampleCommand.class, BenchPeakCommand.class, BenchMemoryCommand.class, BenchFluxCommand.class},
         description = "Median train-step time of the default toy DiT (flow-matching loss, AdamW) at the given batch"
                 + " sizes, after a warm-up. Timings belong in benchmarks, never in tests.")
 final class BenchCommand implements Callable<Integer> {

@@ -71,4 +71,11 @@ class BenchCommandTest {
                 () -> new AssertionError("no row:\n" + r.out()));
         assertTrue(row.contains(String.format(java.util.Locale.ROOT, "| %.2f |", flops / 1e9)), flops + ": " + row);
     }
+
+    @Test
+    void benchMemoryReadsTheResidentSizeAtEachInterval() {
+        var r = ScheduleCommandTest.run("bench", "memory", "--steps", "4", "--every", "2", "--batch", "2");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("| 2 |") && r.out().contains("| 4 |") && r.out().contains("| +0.0 |"), r.out());
+    }
 }
