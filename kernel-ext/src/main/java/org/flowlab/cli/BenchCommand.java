@@ -53,12 +53,10 @@ final class BenchCommand implements Callable<Integer> {
         out.println("| model | params | batch | median ms/step | p10 | p90 | images/s |");
         out.println("| --- | --- | --- | --- | --- | --- | --- |");
         for (int batch : batches) {
-            ToyTeacher.Recipe r = ToyTeacher.Recipe.shipped();
-            ToyTeacher.Recipe recipe = new ToyTeacher.Recipe(steps + warmup, batch, 1, config, r.optimizer());
-            try (DiffusionModel model = ToyModel.create(config, Device.cpu(), 1);
-                 FlowMatchingTrainer t = new FlowMatchingTrainer(model, allParameters(model),
-                         pool ? pooledSource(256) : ToyShapes.trainingSource(1), recipe.trainerConfig())) {
-                List<Double> ms = stepMillis(t, warmup, steps);
+            try (TeacherBench tb = TeacherBench.of(config, batch, steps + warmup,
+                    pool ? pooledSource(256) : ToyShapes.trainingSource(1))) {
+                DiffusionModel model = tb.model();
+                List<Double> ms = stepMillis(tb.trainer(), warmup, steps);
                 Collections.sort(ms);
                 double median = ms.get(ms.size() / 2);
                 out.printf(Locale.ROOT, "| toy DiT w%d d%d p%d | %,d | %d | %.1f | %.1f | %.1f | %.0f |%n", config.width(),
@@ -72,6 +70,31 @@ final class BenchCommand implements Callable<Integer> {
                 pool ? "; batches from a pool of 256 pre-rendered images" : "; every batch rendered in the step");
         out.flush();
         return 0;
+    }
+
+    /**
+     * A fresh toy teacher of this shape and its trainer over every parameter (the teacher's recipe at this batch and
+     * step count) on {@code data}: what every train-step benchmark times.
+     */
+    record TeacherBench(DiffusionModel model, FlowMatchingTrainer trainer) implements AutoCloseable {
+        static TeacherBench of(DiTConfig config, int batch, long steps, TrainingBatch.Source data) {
+            ToyTeacher.Recipe shipped = ToyTeacher.Recipe.shipped();
+            FlowMatchingTrainer.Config trainerConfig = new ToyTeacher.Recipe(steps, batch, 1, config, shipped.optimizer())
+                    .trainerConfig();
+            DiffusionModel model = ToyModel.create(config, Device.cpu(), 1);
+            try {
+                return new TeacherBench(model, new FlowMatchingTrainer(model, allParameters(model), data, trainerConfig));
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            trainer.close();
+            model.close();
+        }
     }
 
     /** Milliseconds of each of {@code steps} train steps after {@code warmup} untimed ones. */

@@ -1,17 +1,13 @@
 package org.flowlab.cli;
 
-import ai.djl.Device;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.flowlab.model.DiffusionModel;
 import org.flowlab.model.Engines;
 import org.flowlab.toy.DiTConfig;
-import org.flowlab.toy.ToyModel;
-import org.flowlab.toy.ToyTeacher;
 import org.flowlab.train.FlowMatchingTrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,15 +43,13 @@ final class BenchMemoryCommand implements Callable<Integer> {
         Engines.prepareThread();
         PrintWriter out = spec.commandLine().getOut();
         DiTConfig config = DiTConfig.toy();
-        ToyTeacher.Recipe r = ToyTeacher.Recipe.shipped();
-        ToyTeacher.Recipe recipe = new ToyTeacher.Recipe(steps, batch, 1, config, r.optimizer());
         out.printf(Locale.ROOT, "Machine: %s, %s; toy teacher training, batch %d%n%n", VersionInfo.machine(),
                 Engines.describe(), batch);
         out.println("| step | resident MB | change since the first reading |");
         out.println("|---|---|---|");
-        try (DiffusionModel model = ToyModel.create(config, Device.cpu(), 1);
-             FlowMatchingTrainer t = new FlowMatchingTrainer(model, BenchCommand.allParameters(model),
-                     BenchCommand.pooledSource(256), recipe.trainerConfig())) {
+        try (BenchCommand.TeacherBench tb = BenchCommand.TeacherBench.of(config, batch, steps,
+                BenchCommand.pooledSource(256))) {
+            FlowMatchingTrainer t = tb.trainer();
             double first = Double.NaN;
             for (int s = 1; s <= steps; s++) {
                 t.trainStep();

@@ -14,7 +14,6 @@ import org.flowlab.model.DiffusionModel;
 import org.flowlab.model.Engines;
 import org.flowlab.toy.DiTConfig;
 import org.flowlab.toy.ToyModel;
-import org.flowlab.toy.ToyTeacher;
 import org.flowlab.train.FlowMatchingTrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -76,11 +75,10 @@ final class BenchPeakCommand implements Callable<Integer> {
                 double peak = matmulPeak();
                 for (int w : widths) {
                     DiTConfig config = DiTConfig.toy().withSize(w, DiTConfig.toy().depth(), w / 32);
-                    ToyTeacher.Recipe r = ToyTeacher.Recipe.shipped();
-                    ToyTeacher.Recipe recipe = new ToyTeacher.Recipe(steps + warmup, batch, 1, config, r.optimizer());
-                    try (DiffusionModel model = ToyModel.create(config, Device.cpu(), 1);
-                         FlowMatchingTrainer trainer = new FlowMatchingTrainer(model, BenchCommand.allParameters(model),
-                                 BenchCommand.pooledSource(256), recipe.trainerConfig())) {
+                    try (BenchCommand.TeacherBench tb = BenchCommand.TeacherBench.of(config, batch, steps + warmup,
+                            BenchCommand.pooledSource(256))) {
+                        DiffusionModel model = tb.model();
+                        FlowMatchingTrainer trainer = tb.trainer();
                         double gflop = 3.0 * (ToyModel.transformer(model).forwardFlops(batch)
                                 + ToyModel.textEncoder(model).forwardFlops(batch)) / 1e9;
                         double ms = BenchTrainCommand.median(BenchCommand.stepMillis(trainer, warmup, steps));

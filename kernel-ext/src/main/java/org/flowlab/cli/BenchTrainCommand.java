@@ -1,6 +1,5 @@
 package org.flowlab.cli;
 
-import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -17,9 +16,6 @@ import java.util.concurrent.Callable;
 import org.flowlab.model.DiffusionModel;
 import org.flowlab.model.Engines;
 import org.flowlab.toy.DiTConfig;
-import org.flowlab.toy.ToyModel;
-import org.flowlab.toy.ToyTeacher;
-import org.flowlab.train.FlowMatchingTrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -141,12 +137,10 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     /** One run of the toy teacher's train step on batches from a pool of pre-rendered images. */
     private Measured flowlab(DiTConfig config, int batch) {
-        ToyTeacher.Recipe shipped = ToyTeacher.Recipe.shipped();
-        ToyTeacher.Recipe recipe = new ToyTeacher.Recipe(steps + warmup, batch, 1, config, shipped.optimizer());
-        try (DiffusionModel model = ToyModel.create(config, Device.cpu(), 1);
-             FlowMatchingTrainer t = new FlowMatchingTrainer(model, BenchCommand.allParameters(model),
-                     BenchCommand.pooledSource(256), recipe.trainerConfig())) {
-            List<Double> ms = BenchCommand.stepMillis(t, warmup, steps);
+        try (BenchCommand.TeacherBench tb = BenchCommand.TeacherBench.of(config, batch, steps + warmup,
+                BenchCommand.pooledSource(256))) {
+            DiffusionModel model = tb.model();
+            List<Double> ms = BenchCommand.stepMillis(tb.trainer(), warmup, steps);
             return new Measured(model.transformer().parameters().count() + model.textEncoder().parameters().count(),
                     median(ms));
         }
