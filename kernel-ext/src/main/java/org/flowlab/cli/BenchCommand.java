@@ -99,14 +99,29 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Milliseconds of each of {@code steps} train steps after {@code warmup} untimed ones. */
     static List<Double> stepMillis(FlowMatchingTrainer trainer, int warmup, int steps) {
+        return millis(trainer::trainStep, warmup, steps);
+    }
+
+    /** Wall-clock milliseconds of each of {@code steps} calls of {@code step} after {@code warmup} untimed ones. */
+    static List<Double> millis(Runnable step, int warmup, int steps) {
         for (int i = 0; i < warmup; i++) {
-            trainer.trainStep();
+            step.run();
         }
         List<Double> ms = new ArrayList<>();
         for (int i = 0; i < steps; i++) {
-            ms.add(trainer.trainStep().seconds() * 1000);
+            long t0 = System.nanoTime();
+            step.run();
+            ms.add((System.nanoTime() - t0) / 1e6);
         }
         return ms;
+    }
+
+    /** The median (the mean of the middle two for an even count). */
+    static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** Every parameter of both components (teacher pre-training trains them all). */

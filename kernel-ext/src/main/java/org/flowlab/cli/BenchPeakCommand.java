@@ -81,7 +81,7 @@ final class BenchPeakCommand implements Callable<Integer> {
                         FlowMatchingTrainer trainer = tb.trainer();
                         double gflop = 3.0 * (ToyModel.transformer(model).forwardFlops(batch)
                                 + ToyModel.textEncoder(model).forwardFlops(batch)) / 1e9;
-                        double ms = BenchTrainCommand.median(BenchCommand.stepMillis(trainer, warmup, steps));
+                        double ms = BenchCommand.median(BenchCommand.stepMillis(trainer, warmup, steps));
                         double achieved = gflop / (ms / 1000);
                         out.printf(Locale.ROOT, "| %d | %.1f | toy DiT w%d d%d | %.2f | %.1f | %.1f | %.2f |%n", t, peak, w,
                                 config.depth(), gflop, ms, achieved, achieved / peak);
@@ -111,7 +111,7 @@ final class BenchPeakCommand implements Callable<Integer> {
                     gflops.add(2.0 * size * size * size / s / 1e9);
                 }
             }
-            return BenchTrainCommand.median(gflops);
+            return BenchCommand.median(gflops);
         }
     }
 }

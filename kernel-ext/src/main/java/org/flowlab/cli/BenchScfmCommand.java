@@ -4,7 +4,6 @@ import ai.djl.Device;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -101,17 +100,10 @@ final class BenchScfmCommand implements Callable<Integer> {
     private Timed scfm(DiffusionModel teacher, TeacherCache cache, int batch, int tSkip) {
         ScfmConfig config = ScfmConfig.official().toBuilder().batchSize(batch).tSkip(tSkip).lora(rank, rank).build();
         try (Scfm scfm = new Scfm(teacher, cache, config)) {
-            for (int i = 0; i < warmup; i++) {
-                scfm.step();
-            }
-            List<Double> ms = new ArrayList<>();
+            BenchCommand.millis(scfm::step, warmup, 0);
             Map<String, Long> before = PassCounter.snapshot();
-            for (int i = 0; i < steps; i++) {
-                long t0 = System.nanoTime();
-                scfm.step();
-                ms.add((System.nanoTime() - t0) / 1e6);
-            }
-            return new Timed(BenchTrainCommand.median(ms), perStep(PassCounter.since(before)));
+            List<Double> ms = BenchCommand.millis(scfm::step, 0, steps);
+            return new Timed(BenchCommand.median(ms), perStep(PassCounter.since(before)));
         }
     }
 
@@ -132,7 +124,7 @@ final class BenchScfmCommand implements Callable<Integer> {
             BenchCommand.stepMillis(t, warmup, 0);
             Map<String, Long> before = PassCounter.snapshot();
             List<Double> ms = BenchCommand.stepMillis(t, 0, steps);
-            return new Timed(BenchTrainCommand.median(ms), perStep(PassCounter.since(before)));
+            return new Timed(BenchCommand.median(ms), perStep(PassCounter.since(before)));
         } finally {
             lora.remove(name);
         }

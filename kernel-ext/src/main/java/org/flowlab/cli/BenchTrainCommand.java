@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -111,8 +110,8 @@ final class BenchTrainCommand implements Callable<Integer> {
                         throw new IllegalStateException("parameter counts differ at width " + w + ": Flowlab "
                                 + ourParams + ", PyTorch " + peerParams + "; the two networks are not the same");
                     }
-                    double a = median(ours);
-                    double p = withPeer ? median(theirs) : Double.NaN;
+                    double a = BenchCommand.median(ours);
+                    double p = withPeer ? BenchCommand.median(theirs) : Double.NaN;
                     out.printf(Locale.ROOT, "| %d | %d | %d | %,d | %s | %.1f | %s | %s |%n", t, w, b, ourParams,
                             withPeer ? String.format(Locale.ROOT, "%,d", peerParams) : "-", a,
                             withPeer ? String.format(Locale.ROOT, "%.1f", p) : "-",
@@ -142,7 +141,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             DiffusionModel model = tb.model();
             List<Double> ms = BenchCommand.stepMillis(tb.trainer(), warmup, steps);
             return new Measured(model.transformer().parameters().count() + model.textEncoder().parameters().count(),
-                    median(ms));
+                    BenchCommand.median(ms));
         }
     }
 
@@ -162,10 +161,4 @@ final class BenchTrainCommand implements Callable<Integer> {
         return JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
     }
 
-    static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
 }

@@ -167,10 +167,7 @@ public final class Lora {
      */
     public String using() {
         Choice o = override.get();
-        if (o != null && o.base()) {
-            return BASE;
-        }
-        String a = o != null && o.adapter() != null ? o.adapter() : active;
+        String a = chosen(o);
         if (a == null) {
             return BASE;
         }
@@ -195,8 +192,7 @@ public final class Lora {
      * enclosing scope picked, else the model-wide active one. Prefer {@link #use(String, WeightSet)}, which names it.
      */
     public Scope use(WeightSet weights) {
-        Choice o = override.get();
-        String a = o != null && !o.base() && o.adapter() != null ? o.adapter() : active;
+        String a = chosen(override.get());
         if (a == null) {
             throw new IllegalStateException("no adapter is active, so there is nothing to override");
         }
@@ -314,13 +310,18 @@ public final class Lora {
         }
     }
 
-    /** The LoRA term of one Linear for this thread's current choice of adapter and weights. */
-    private NDArray branch(LinearLayer layer, NDArray x) {
-        Choice o = override.get();
+    /** The adapter this thread's scope (else the model) picks; null for LoRA off. */
+    private String chosen(Choice o) {
         if (o != null && o.base()) {
             return null;
         }
-        String name = o != null && o.adapter() != null ? o.adapter() : active;
+        return o != null && o.adapter() != null ? o.adapter() : active;
+    }
+
+    /** The LoRA term of one Linear for this thread's current choice of adapter and weights. */
+    private NDArray branch(LinearLayer layer, NDArray x) {
+        Choice o = override.get();
+        String name = chosen(o);
         if (name == null || name.equals(merged)) {
             return null; // a merged adapter is already in the base weights
         }
